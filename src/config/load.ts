@@ -1,0 +1,93 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { ManifestError, type Diagnostic, type SourceLocation } from '../errors.js';
+
+/** Larger manifests are refused before parsing: no image family needs more, and it bounds the work. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** YAML aliases expand in place; a few dozen alias levels can blow up to gigabytes ("billion laughs"). */
+export const MAX_ALIAS_COUNT = 200;
+
+export type NodePath = readonly (string | number)[];
+
+export interface ManifestSource {
+  /** The name errors are reported against, as a person would type it (`images.yaml`). */
+  file: string;
+  text: string;
+}
+
+export interface ParsedManifest {
+  file: string;
+  data: unknown;
+  /** Where the node at `path` starts; `key` points at a mapping key instead of its value. */
+  locate(path: NodePath, part?: 'key' | 'value'): SourceLocation;
+}
+
+/** Parse manifest text into plain data that remembers where each value came from. */
+export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
+  const byteLength = Buffer.byteLength(text, 'utf8');
+  if (byteLength > MAX_MANIFEST_BYTES) {
+    throw new ManifestError([
+      {
+        location: { file, line: 1, col: 1 },
+        message: `the manifest is ${byteLength} bytes; at most ${MAX_MANIFEST_BYTES} are read. Split it or remove what is not needed`,
+      },
+    ]);
+  }
+
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+
+  const problems: Diagnostic[] = document.errors.map((error) => ({
+    location: at(error.pos[0]),
+    message: describeYamlError(error.code, error.message, text.slice(error.pos[0], error.pos[1])),
+  }));
+  if (problems.length > 0) throw new ManifestError(problems);
+
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (error instanceof ReferenceError || (error instanceof Error && /alias/i.test(error.message))) {
+      throw new ManifestError([
+        {
+          location: at(0),
+          message: `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} alias uses); write the values out or use \`extends\``,
+        },
+      ]);
+    }
+    throw error;
+  }
+
+  const locate = (path: NodePath, part: 'key' | 'value' = 'value'): SourceLocation => {
+    let node: unknown = document.contents;
+    let offset = (document.contents as Node | null)?.range?.[0] ?? 0;
+    for (const [index, segment] of path.entries()) {
+      const last = index === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+        if (!pair) break;
+        const target = last && part === 'key' ? pair.key : (pair.value ?? pair.key);
+        offset = (target as Node).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment];
+        if (item === undefined) break;
+        offset = (item as Node).range?.[0] ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return at(offset);
+  };
+
+  return { file, data, locate };
+}
+
+function describeYamlError(code: string, message: string, source: string): string {
+  if (code === 'DUPLICATE_KEY') return `duplicate key \`${source.trim()}\`: each key may appear once in a mapping`;
+  return `invalid YAML: ${message.split('\n')[0]}`;
+}

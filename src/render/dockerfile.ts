@@ -1,0 +1,155 @@
+import type { Diagnostic } from '../errors.js';
+import type { ParsedManifest } from '../config/load.js';
+import type { ValueMap } from '../config/types.js';
+import { BUILD_ARG_FENCE, buildArgsIn } from '../config/variables.js';
+import type { InheritedImage, ResolvedLayer } from '../graph/inherit.js';
+import { dockerfileValue, tidy, type CompiledTemplates } from './templates.js';
+
+export interface RenderInputs {
+  manifest: ParsedManifest;
+  templates: CompiledTemplates;
+  /** Declared defaults of every variable: what build arguments default to in the Dockerfile. */
+  defaults: Readonly<Record<string, string>>;
+  /** The reference an image of this manifest has with the default release variables (for `from`). */
+  defaultReference: (name: string) => string;
+}
+
+export interface RenderedImage {
+  dockerfile: string;
+  /** Present when the image copies from its build context: ignore everything else. */
+  dockerignore?: string;
+}
+
+/** The ARG that holds a stage's base image: BASE_IMAGE for the image, <STAGE>_BASE_IMAGE for extra stages. */
+export function baseArgName(stage?: string): string {
+  return stage === undefined ? 'BASE_IMAGE' : `${stage.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_BASE_IMAGE`;
+}
+
+interface Pair {
+  name: string;
+  value: string;
+}
+
+function pairs(map: ValueMap | undefined): Pair[] {
+  return Object.entries(map ?? {})
+    .filter(([, value]) => value !== null)
+    .map(([name, value]) => ({ name, value: dockerfileValue(value) }));
+}
+
+function execForm(words: readonly string[]): string {
+  return `[${words.map((word) => JSON.stringify(word)).join(', ')}]`;
+}
+
+export class RenderError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+/** Render one image's Dockerfile (and .dockerignore) from its resolved definition. */
+export function renderImage(image: InheritedImage, inputs: RenderInputs): RenderedImage {
+  const { manifest, templates, defaults } = inputs;
+  const declaredArgs = (stage: Set<string>, value: unknown): string[] =>
+    buildArgsIn(value)
+      .filter((name) => !stage.has(name) && stage.add(name))
+      .map((name) => `ARG ${name}=${dockerfileValue(defaults[name] ?? '')}`);
+
+  const globalArgs = new Set<string>();
+  const globalArgLines: string[] = [];
+
+  const renderLayers = (layers: ResolvedLayer[], stageArgs: Set<string>, stageName: string | undefined) =>
+    layers.map((layer) => {
+      const template = templates.layers.get(layer.kind)!;
+      let text: string;
+      try {
+        text = template(layer.params, { data: { image: { name: image.name }, stage: stageName ?? null, defaults } });
+      } catch (error) {
+        const missing = /^"([^"]+)" not defined/.exec((error as Error).message)?.[1];
+        throw new RenderError({
+          location: manifest.locate(layer.path, 'key'),
+          message: missing
+            ? `the ${layer.kind} layer needs \`${missing}\`, which it does not set (templates/layers/${layer.kind}.hbs uses it)`
+            : `templates/layers/${layer.kind}.hbs failed for this layer: ${(error as Error).message}`,
+        });
+      }
+      return [...declaredArgs(stageArgs, layer.params), text.trim()].join('\n');
+    });
+
+  const stageOf = (options: { name?: string; base: string; args?: ValueMap; env?: ValueMap; workdir?: string; user?: string; layers: ResolvedLayer[] }) => {
+    const args = new Set<string>();
+    const baseArg = baseArgName(options.name);
+    globalArgLines.push(...declaredArgs(globalArgs, options.base), `ARG ${baseArg}=${dockerfileValue(options.base)}`);
+    const argLines = pairs(options.args).map(({ name, value }) => (args.add(name), `ARG ${name}=${value}`));
+    const envArgs = declaredArgs(args, options.env);
+    return {
+      name: options.name ?? null,
+      baseArg,
+      args: argLines,
+      envArgs,
+      env: pairs(options.env),
+      workdir: options.workdir ?? null,
+      user: options.user ?? null,
+      layers: renderLayers(options.layers, args, options.name),
+      argsDeclared: args,
+    };
+  };
+
+  const { spec } = image;
+  const stages = image.stages.map((stage) => stageOf({ ...stage }));
+  const base = spec.from !== undefined ? inputs.defaultReference(spec.from) : spec.base!;
+  const final = stageOf({ base, args: spec.args, env: spec.env, workdir: spec.workdir, layers: image.layers });
+  const labelArgs = declaredArgs(final.argsDeclared, spec.labels);
+
+  const context = {
+    manifestFile: manifest.file,
+    name: image.name,
+    description: spec.description ?? null,
+    from: spec.from ?? null,
+    globalArgs: globalArgLines,
+    stages,
+    final: {
+      ...final,
+      labelArgs,
+      labels: pairs(spec.labels),
+      expose: (spec.expose ?? []).map(String),
+      volumes: spec.volumes ?? [],
+      runAs: spec.user ?? null,
+      entrypoint: spec.entrypoint ? execForm(spec.entrypoint) : null,
+      cmd: spec.cmd ? execForm(spec.cmd) : null,
+    },
+  };
+  const dockerfile = tidy(templates.skeleton(context));
+  if (dockerfile.includes(BUILD_ARG_FENCE)) {
+    throw new RenderError({
+      location: manifest.locate(['images', image.name], 'key'),
+      message: `image \`${image.name}\`: a template printed a value that reads a build argument without the \`sh\` or \`dq\` helper`,
+    });
+  }
+  return { dockerfile, ...dockerignoreFor(image) };
+}
+
+/** Context paths the image copies: the only files its build needs to send. */
+export function contextPathsOf(image: InheritedImage): string[] {
+  const paths = new Set<string>();
+  for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
+    if (layer.kind === 'pip') for (const file of (layer.params.requirements as string[] | undefined) ?? []) paths.add(file);
+    if (layer.kind === 'copy' && layer.params.from === undefined) {
+      const sources = layer.params.src;
+      for (const source of Array.isArray(sources) ? sources : [sources]) paths.add(String(source).replace(/\/+$/, ''));
+    }
+  }
+  return [...paths];
+}
+
+function dockerignoreFor(image: InheritedImage): { dockerignore?: string } {
+  const paths = contextPathsOf(image);
+  if (paths.length === 0) return {};
+  return {
+    dockerignore: [
+      `# Generated by mlrun-images: the build of \`${image.name}\` sends only what it copies.`,
+      '*',
+      ...paths.sort().map((path) => `!${path}`),
+      '',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,100 @@
+import Handlebars from 'handlebars';
+import { splitBuildArgs } from '../config/variables.js';
+import { MlrunImagesError } from '../errors.js';
+
+/** Template sources by path relative to the templates folder (`Dockerfile.hbs`, `layers/apt.hbs`, `partials/x.hbs`). */
+export type TemplateSources = Readonly<Record<string, string>>;
+
+export const SKELETON = 'Dockerfile.hbs';
+const LAYER_PREFIX = 'layers/';
+const PARTIAL_PREFIX = 'partials/';
+const EXTENSION = '.hbs';
+
+export interface CompiledTemplates {
+  skeleton: HandlebarsTemplateDelegate;
+  layers: ReadonlyMap<string, HandlebarsTemplateDelegate>;
+}
+
+/** The layer kinds there are templates for: one file under layers/ each. */
+export function layerKindsOf(sources: TemplateSources): string[] {
+  return Object.keys(sources)
+    .filter((path) => path.startsWith(LAYER_PREFIX) && path.endsWith(EXTENSION))
+    .map((path) => path.slice(LAYER_PREFIX.length, -EXTENSION.length))
+    .sort();
+}
+
+const SAFE_SHELL_WORD = /^[A-Za-z0-9@%+=:,./_-]+$/;
+const SAFE_DOCKERFILE_VALUE = /^[A-Za-z0-9@%+=:,./_$-]+$/;
+const SAFE_PATH = /^[A-Za-z0-9@%+=:,./_*?-]+$/;
+
+/** A shell word: single-quoted unless plain; build arguments become "${NAME}" so the shell expands them. */
+export function shellWord(value: unknown): string {
+  return splitBuildArgs(String(value))
+    .map(({ literal, expression }) => {
+      if (expression !== undefined) return `"${expression}"`;
+      if (literal === '') return '';
+      return SAFE_SHELL_WORD.test(literal) ? literal : `'${literal.replace(/'/g, `'\\''`)}'`;
+    })
+    .join('') || "''";
+}
+
+/** A value for ENV, LABEL or ARG: double-quoted unless plain; `$NAME` is left for the Dockerfile to expand. */
+export function dockerfileValue(value: unknown): string {
+  const text = splitBuildArgs(String(value))
+    .map(({ literal, expression }) => expression ?? literal.replace(/[\\"]/g, '\\$&'))
+    .join('');
+  return SAFE_DOCKERFILE_VALUE.test(text) ? text : `"${text}"`;
+}
+
+/** The source/destination list of COPY: plain words, or the JSON form when a path needs quoting. */
+export function copyPaths(sources: unknown, destination: unknown): string {
+  const paths = [...(Array.isArray(sources) ? sources : [sources]), destination].map(String);
+  return paths.every((path) => SAFE_PATH.test(path)) ? paths.join(' ') : JSON.stringify(paths);
+}
+
+/** A private Handlebars with the helpers templates may use: strict, and no HTML escaping. */
+export function compileTemplates(sources: TemplateSources): CompiledTemplates {
+  const handlebars = Handlebars.create();
+  const options = { strict: true, noEscape: true } as const;
+
+  handlebars.registerHelper({
+    sh: (value: unknown) => shellWord(value),
+    dq: (value: unknown) => dockerfileValue(value),
+    json: (value: unknown) => JSON.stringify(value),
+    copyPaths: (sources: unknown, destination: unknown) => copyPaths(sources, destination),
+    join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ',') : ''),
+    default: (value: unknown, fallback: unknown) => (value === undefined || value === null ? fallback : value),
+    eq: (a: unknown, b: unknown) => a === b,
+    ne: (a: unknown, b: unknown) => a !== b,
+    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+    not: (value: unknown) => !value,
+    list: (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
+    upper: (value: unknown) => String(value).toUpperCase(),
+    concat: (...args: unknown[]) => args.slice(0, -1).map((arg) => (arg === undefined || arg === null ? '' : String(arg))).join(''),
+    bracketed: (list: unknown) => (Array.isArray(list) && list.length > 0 ? `[${list.join(',')}]` : ''),
+    argRef: (name: unknown) => `\${${String(name)}}`,
+  });
+
+  for (const [path, source] of Object.entries(sources)) {
+    if (path.startsWith(PARTIAL_PREFIX) && path.endsWith(EXTENSION)) {
+      handlebars.registerPartial(path.slice(PARTIAL_PREFIX.length, -EXTENSION.length), handlebars.compile(source, options));
+    }
+  }
+  const skeletonSource = sources[SKELETON];
+  if (skeletonSource === undefined) throw new MlrunImagesError(`templates: ${SKELETON} is missing from the templates folder`);
+  return {
+    skeleton: handlebars.compile(skeletonSource, options),
+    layers: new Map(layerKindsOf(sources).map((kind) => [kind, handlebars.compile(sources[`${LAYER_PREFIX}${kind}${EXTENSION}`]!, options)])),
+  };
+}
+
+/** Tidy rendered text: no trailing spaces, at most one blank line in a row, one final newline. */
+export function tidy(text: string): string {
+  return `${text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
+}
