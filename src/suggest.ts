@@ -22,8 +22,8 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
       bestDistance = distance;
     }
   }
-  const tolerance = Math.max(2, Math.floor(word.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  const tolerance = Math.max(1, Math.floor(word.length / 3));
+  return bestDistance <= tolerance && bestDistance < word.length ? best : undefined;
 }
 
 /** " (did you mean `x`?)" or an empty string. */

@@ -1,0 +1,44 @@
+import { formatDiagnostic, ManifestError } from '../src/errors.js';
+import { layerKindsOf, loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/family.js';
+import { readSchema, readTemplates, PACKAGE_ROOT } from '../src/files.js';
+import type { TemplateSources } from '../src/render/templates.js';
+
+export const SCHEMA = readSchema();
+export const TEMPLATES: TemplateSources = readTemplates(PACKAGE_ROOT);
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>;
+  overrides?: Record<string, string>;
+  templates?: TemplateSources;
+}
+
+/** Load a manifest written inline, as the CLI would from images.yaml. */
+export function load(text: string, options: LoadOptions = {}): Family {
+  return loadFamily({
+    source: { file: 'images.yaml', text },
+    schema: SCHEMA,
+    layerKinds: layerKindsOf(options.templates ?? TEMPLATES),
+    env: options.env ?? {},
+    overrides: options.overrides ?? {},
+  });
+}
+
+export function render(text: string, options: LoadOptions = {}): GeneratedFiles {
+  return renderFamily(load(text, options), options.templates ?? TEMPLATES);
+}
+
+/** The `images.yaml:LINE:COL: message` lines a manifest is rejected with (empty when it is accepted). */
+export function problemsOf(text: string, options: LoadOptions = {}): string[] {
+  try {
+    render(text, options);
+    return [];
+  } catch (error) {
+    if (error instanceof ManifestError) return error.diagnostics.map(formatDiagnostic);
+    throw error;
+  }
+}
+
+/** Join lines into a manifest, so tests can count lines for expected locations. */
+export function yaml(...lines: string[]): string {
+  return `${lines.join('\n')}\n`;
+}
