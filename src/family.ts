@@ -35,7 +35,8 @@ export interface Family {
 }
 
 function fail(diagnostics: Diagnostic[]): never {
-  const sorted = [...diagnostics].sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
+  const unique = new Map(diagnostics.map((d) => [`${d.location.line}:${d.location.col}:${d.message}`, d]));
+  const sorted = [...unique.values()].sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
   throw new ManifestError(sorted);
 }
 
