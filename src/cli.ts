@@ -5,6 +5,7 @@ import { ManifestError, MlrunImagesError, StaleError, UsageError } from './error
 import { layerKindsOf, loadFamily, renderFamily, type Family } from './family.js';
 import { compareOutput, PACKAGE_ROOT, readManifestText, readSchema, readTemplates, writeOutput, type OutputDifference } from './files.js';
 import { renderMermaid } from './graph/mermaid.js';
+import { didYouMean } from './suggest.js';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -29,6 +30,8 @@ Options:
   -v, --version         the tool's version
 
 Exit codes: 0 done, 1 --check found differences, 2 invalid manifest or usage.`;
+
+const COMMANDS = ['generate', 'list', 'graph'];
 
 const OPTIONS = {
   manifest: { type: 'string', short: 'f' },
@@ -151,7 +154,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case undefined:
         throw new UsageError(`a command is needed\n\n${USAGE}`);
       default:
-        throw new UsageError(`unknown command \`${invocation.command}\`\n\n${USAGE}`);
+        throw new UsageError(`unknown command \`${invocation.command}\`${didYouMean(invocation.command, COMMANDS)}\n\n${USAGE}`);
     }
   } catch (error) {
     if (error instanceof ManifestError) {

@@ -74,7 +74,7 @@ export function loadFamily({ source, schema, layerKinds, env, overrides }: Famil
   for (const image of inherited.images.values()) {
     diagnostics.push(...checkImage(image, { manifest, layerKinds, values }));
     for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
-      if (layer.params.id !== undefined) diagnostics.push(...checkMergedLayer(manifest, schema, layer.path.slice(0, -1), layer.kind, layer.params));
+      if (layer.params.id !== undefined && !inherited.partial.has(image.name)) diagnostics.push(...checkMergedLayer(manifest, schema, layer.path.slice(0, -1), layer.kind, layer.params));
     }
   }
 

@@ -23,8 +23,13 @@ const BUILD_ARG_PATTERN = /\u0000\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}\u0000]*)?\
 
 /** The release variables a value reads at build time. */
 export function buildArgsIn(value: unknown): string[] {
-  const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
-  return [...new Set([...text.matchAll(BUILD_ARG_PATTERN)].map((match) => match[1]!))];
+  const names = new Set<string>();
+  const collect = (item: unknown): void => {
+    if (typeof item === 'string') for (const match of item.matchAll(BUILD_ARG_PATTERN)) names.add(match[1]!);
+    else if (item !== null && typeof item === 'object') Object.values(item).forEach(collect);
+  };
+  collect(value);
+  return [...names];
 }
 
 /** Split an interpolated value into literal text and build-argument expressions (`${NAME}`). */

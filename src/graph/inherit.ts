@@ -194,7 +194,7 @@ export function formatCycle(cycle: readonly string[]): string {
 }
 
 /** Resolve `extends` for every image: unknown targets and cycles are reported, the rest merged. */
-export function applyExtends(manifest: ParsedManifest, data: Manifest): { images: Map<string, InheritedImage>; diagnostics: Diagnostic[] } {
+export function applyExtends(manifest: ParsedManifest, data: Manifest): { images: Map<string, InheritedImage>; partial: Set<string>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const specs = data.images;
   const names = Object.keys(specs);
@@ -221,6 +221,20 @@ export function applyExtends(manifest: ParsedManifest, data: Manifest): { images
     });
   }
 
+  /** Images whose `extends` chain is broken: their definitions are partial, so checks on merged layers would only echo the error. */
+  const partial = new Set<string>();
+  for (const name of names) {
+    const seen = new Set<string>();
+    for (let current: string | undefined = name; current !== undefined && !seen.has(current); current = specs[current]?.extends) {
+      seen.add(current);
+      const target: string | undefined = specs[current]?.extends;
+      if (inCycle.has(current) || (target !== undefined && !(target in specs))) {
+        partial.add(name);
+        break;
+      }
+    }
+  }
+
   const resolved = new Map<string, InheritedImage>();
   const resolve = (name: string): InheritedImage => {
     const known = resolved.get(name);
@@ -235,5 +249,5 @@ export function applyExtends(manifest: ParsedManifest, data: Manifest): { images
 
   const images = new Map<string, InheritedImage>();
   for (const name of names) images.set(name, dropRemovedKeys(resolved.get(name)!));
-  return { images, diagnostics };
+  return { images, partial, diagnostics };
 }

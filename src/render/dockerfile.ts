@@ -3,7 +3,7 @@ import type { ParsedManifest } from '../config/load.js';
 import type { ValueMap } from '../config/types.js';
 import { BUILD_ARG_FENCE, buildArgsIn } from '../config/variables.js';
 import type { InheritedImage, ResolvedLayer } from '../graph/inherit.js';
-import { dockerfileValue, tidy, type CompiledTemplates } from './templates.js';
+import { dockerfileValue, MissingTemplateValue, tidy, type CompiledTemplates } from './templates.js';
 
 export interface RenderInputs {
   manifest: ParsedManifest;
@@ -36,6 +36,10 @@ function pairs(map: ValueMap | undefined): Pair[] {
     .map(([name, value]) => ({ name, value: dockerfileValue(value) }));
 }
 
+function fence(name: string): string {
+  return `${BUILD_ARG_FENCE}\${${name}}${BUILD_ARG_FENCE}`;
+}
+
 function execForm(words: readonly string[]): string {
   return `[${words.map((word) => JSON.stringify(word)).join(', ')}]`;
 }
@@ -61,18 +65,20 @@ export function renderImage(image: InheritedImage, inputs: RenderInputs): Render
     layers.map((layer) => {
       const template = templates.layers.get(layer.kind)!;
       let text: string;
+      const buildArgs = new Set(buildArgsIn(layer.params));
       try {
-        text = template(layer.params, { data: { image: { name: image.name }, stage: stageName ?? null, defaults } });
+        text = template(layer.params, { data: { image: { name: image.name }, stage: stageName ?? null, defaults, buildArgs } });
       } catch (error) {
+        const template = `templates/layers/${layer.kind}.hbs`;
         const missing = /^"([^"]+)" not defined/.exec((error as Error).message)?.[1];
-        throw new RenderError({
-          location: manifest.locate(layer.path, 'key'),
-          message: missing
-            ? `the ${layer.kind} layer needs \`${missing}\`, which it does not set (templates/layers/${layer.kind}.hbs uses it)`
-            : `templates/layers/${layer.kind}.hbs failed for this layer: ${(error as Error).message}`,
-        });
+        let message = `${template} failed for this layer: ${(error as Error).message}`;
+        if (missing) message = `the ${layer.kind} layer needs \`${missing}\`, which it does not set (${template} uses it)`;
+        if (error instanceof MissingTemplateValue) {
+          message = `the ${layer.kind} layer does not set a parameter that ${template}${error.line === undefined ? '' : `:${error.line}`} passes to \`${error.helper}\``;
+        }
+        throw new RenderError({ location: manifest.locate(layer.path, 'key'), message });
       }
-      return [...declaredArgs(stageArgs, layer.params), text.trim()].join('\n');
+      return [...declaredArgs(stageArgs, [...buildArgs].map(fence)), text.trim()].join('\n');
     });
 
   const stageOf = (options: { name?: string; base: string; args?: ValueMap; env?: ValueMap; workdir?: string; user?: string; layers: ResolvedLayer[] }) => {

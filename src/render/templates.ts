@@ -24,7 +24,7 @@ export function layerKindsOf(sources: TemplateSources): string[] {
 }
 
 const SAFE_SHELL_WORD = /^[A-Za-z0-9@%+=:,./_-]+$/;
-const SAFE_DOCKERFILE_VALUE = /^[A-Za-z0-9@%+=:,./_$-]+$/;
+const SAFE_DOCKERFILE_VALUE = /^[A-Za-z0-9@%+=:,./_${}-]+$/;
 const SAFE_PATH = /^[A-Za-z0-9@%+=:,./_*?-]+$/;
 
 /** A shell word: single-quoted unless plain; build arguments become "${NAME}" so the shell expands them. */
@@ -46,10 +46,41 @@ export function dockerfileValue(value: unknown): string {
   return SAFE_DOCKERFILE_VALUE.test(text) ? text : `"${text}"`;
 }
 
+/** Text printed as written (raw shell), build arguments as `${NAME}` for the shell to expand. */
+export function rawText(value: unknown): string {
+  return splitBuildArgs(String(value))
+    .map(({ literal, expression }) => expression ?? literal)
+    .join('');
+}
+
 /** The source/destination list of COPY: plain words, or the JSON form when a path needs quoting. */
 export function copyPaths(sources: unknown, destination: unknown): string {
   const paths = [...(Array.isArray(sources) ? sources : [sources]), destination].map(String);
   return paths.every((path) => SAFE_PATH.test(path)) ? paths.join(' ') : JSON.stringify(paths);
+}
+
+/** A template passed nothing to a helper that prints a value: a parameter the layer does not set. */
+export class MissingTemplateValue extends Error {
+  constructor(
+    readonly helper: string,
+    readonly line: number | undefined,
+  ) {
+    super(`\`${helper}\` got no value${line === undefined ? '' : ` (line ${line})`}`);
+  }
+}
+
+interface HelperOptions {
+  loc?: { start?: { line?: number } };
+}
+
+/** Strict mode does not cover helper arguments; printing helpers refuse a missing value themselves. */
+function printing(helper: string, print: (...values: unknown[]) => string) {
+  return (...args: unknown[]) => {
+    const options = args[args.length - 1] as HelperOptions;
+    const values = args.slice(0, -1);
+    if (values.some((value) => value === undefined)) throw new MissingTemplateValue(helper, options?.loc?.start?.line);
+    return print(...values);
+  };
 }
 
 /** A private Handlebars with the helpers templates may use: strict, and no HTML escaping. */
@@ -58,10 +89,11 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
   const options = { strict: true, noEscape: true } as const;
 
   handlebars.registerHelper({
-    sh: (value: unknown) => shellWord(value),
-    dq: (value: unknown) => dockerfileValue(value),
-    json: (value: unknown) => JSON.stringify(value),
-    copyPaths: (sources: unknown, destination: unknown) => copyPaths(sources, destination),
+    sh: printing('sh', shellWord),
+    dq: printing('dq', dockerfileValue),
+    raw: printing('raw', rawText),
+    json: printing('json', (value) => JSON.stringify(value)),
+    copyPaths: printing('copyPaths', copyPaths),
     join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ',') : ''),
     default: (value: unknown, fallback: unknown) => (value === undefined || value === null ? fallback : value),
     eq: (a: unknown, b: unknown) => a === b,
@@ -74,6 +106,10 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
     concat: (...args: unknown[]) => args.slice(0, -1).map((arg) => (arg === undefined || arg === null ? '' : String(arg))).join(''),
     bracketed: (list: unknown) => (Array.isArray(list) && list.length > 0 ? `[${list.join(',')}]` : ''),
     argRef: (name: unknown) => `\${${String(name)}}`,
+    buildArg: (name: unknown, options: { data?: { buildArgs?: Set<string> } }) => {
+      options.data?.buildArgs?.add(String(name));
+      return `\${${String(name)}}`;
+    },
   });
 
   for (const [path, source] of Object.entries(sources)) {

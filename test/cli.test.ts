@@ -1,0 +1,173 @@
+import { execa } from 'execa';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { main } from '../src/cli.js';
+import { PACKAGE_ROOT } from '../src/files.js';
+
+let project: string;
+beforeEach(() => {
+  project = mkdtempSync(join(tmpdir(), 'mlrun-images-cli-'));
+  cpSync(join(PACKAGE_ROOT, 'images.yaml'), join(project, 'images.yaml'));
+  for (const folder of ['requirements', 'jupyter', 'ui']) cpSync(join(PACKAGE_ROOT, folder), join(project, folder), { recursive: true });
+});
+afterEach(() => rmSync(project, { recursive: true, force: true }));
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    env,
+    cwd: project,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+/** Every file under the project with its content and modification time. */
+function snapshot(folder = project): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(folder, path).split(sep).join('/'), `${statSync(path).mtimeMs} ${readFileSync(path, 'utf8')}`);
+  }
+  return files;
+}
+
+const read = (path: string) => readFileSync(join(project, path), 'utf8');
+const edit = (path: string, change: (text: string) => string) => writeFileSync(join(project, path), change(read(path)));
+
+describe('generate', () => {
+  test('writes one Dockerfile per image, and nothing the second time', async () => {
+    const first = await run(['generate']);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toBe('generated 6 images into generated/ (12 file(s) changed)\n');
+    expect(readdirSync(join(project, 'generated')).sort()).toEqual(['jupyter', 'ml-base', 'mlrun', 'mlrun-api', 'mlrun-gpu', 'mlrun-ui']);
+    expect(read('generated/mlrun/Dockerfile')).toBe(readFileSync(join(PACKAGE_ROOT, 'generated/mlrun/Dockerfile'), 'utf8'));
+
+    const before = snapshot();
+    const second = await run(['generate']);
+    expect(second.stdout).toBe('generated 6 images into generated/ (0 file(s) changed)\n');
+    expect(snapshot()).toEqual(before);
+  });
+
+  test('touches nothing outside generated/ and leaves no temporary files', async () => {
+    const outside = [...snapshot()];
+    await run(['generate']);
+    const after = snapshot();
+    for (const [path, content] of outside) expect(after.get(path)).toBe(content);
+    expect([...after.keys()].filter((path) => !outside.some(([p]) => p === path)).every((path) => path.startsWith('generated/'))).toBe(true);
+    expect([...after.keys()].filter((path) => path.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('removes the files of an image no longer in the manifest, but keeps files it did not write', async () => {
+    await run(['generate']);
+    writeFileSync(join(project, 'generated', 'NOTES.md'), 'my notes\n');
+    edit('images.yaml', (text) => text.replace(/\n {2}mlrun-ui:[\s\S]*$/, '\n'));
+    const result = await run(['generate']);
+    expect(result.code).toBe(0);
+    expect(existsSync(join(project, 'generated', 'mlrun-ui'))).toBe(false);
+    expect(read('generated/NOTES.md')).toBe('my notes\n');
+  });
+
+  test('an invalid manifest exits 2, reports every problem with its place, and leaves generated/ untouched', async () => {
+    await run(['generate']);
+    const before = snapshot(join(project, 'generated'));
+    edit('images.yaml', (text) => text.replace('from: mlrun', 'from: mlrn').replace('extends: mlrun', 'extends: mlrum'));
+    const result = await run(['generate']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^images\.yaml:\d+:\d+: image `mlrun-gpu` extends `mlrum`, which is not an image of this manifest \(did you mean `mlrun`\?\)\n/);
+    expect(result.stderr).toMatch(/\nimages\.yaml:\d+:\d+: image `ml-base` is built from `mlrn`, which is not an image of this manifest \(did you mean `mlrun`\?\); for an external image use `base`\n/);
+    expect(result.stderr).toMatch(/2 problem\(s\) found; nothing was written\.\n$/);
+    expect(snapshot(join(project, 'generated'))).toEqual(before);
+  });
+});
+
+describe('generate --check', () => {
+  test('exits 0 when generated/ is current, 1 with a unified diff after an edit, 0 again once regenerated', async () => {
+    await run(['generate']);
+    expect(await run(['generate', '--check'])).toEqual({ code: 0, stdout: 'generated/ is up to date (6 images)\n', stderr: '' });
+
+    edit('images.yaml', (text) => text.replace('packages: [tini, gcc, git, procps, sqlite3, mariadb-client]', 'packages: [tini, gcc, git, procps, sqlite3]'));
+    const before = snapshot();
+    const stale = await run(['generate', '--check']);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain('--- a/generated/mlrun-api/Dockerfile\n+++ b/generated/mlrun-api/Dockerfile\n');
+    expect(stale.stdout).toContain('\n-      mariadb-client \\\n');
+    expect(stale.stderr).toBe('mlrun-images: generated/ is stale: 1 file(s) differ from images.yaml; run `npm run generate`\n');
+    expect(snapshot()).toEqual(before);
+
+    await run(['generate']);
+    expect((await run(['generate', '--check'])).code).toBe(0);
+  });
+
+  test('reports generated files that would be removed and files that would be added', async () => {
+    await run(['generate']);
+    mkdirSync(join(project, 'generated', 'old'));
+    writeFileSync(join(project, 'generated', 'old', 'Dockerfile'), '# Generated by mlrun-images from images.yaml: do not edit by hand.\n');
+    rmSync(join(project, 'generated', 'mlrun'), { recursive: true });
+    const result = await run(['generate', '--check']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('--- a/generated/old/Dockerfile\n+++ /dev/null\n');
+    expect(result.stdout).toContain('--- /dev/null\n+++ b/generated/mlrun/Dockerfile\n');
+  });
+});
+
+describe('list', () => {
+  test("prints every image's reference in build order with MLRun's naming", async () => {
+    const result = await run(['list'], { MLRUN_VERSION: '1.7.0-rc3+abc', MLRUN_DOCKER_REPO: 'myorg', MLRUN_DOCKER_REGISTRY: 'quay.io/' });
+    expect(result.stdout.split('\n')).toEqual([
+      'quay.io/myorg/mlrun:1.7.0-rc3-abc',
+      'quay.io/myorg/mlrun-gpu:1.7.0-rc3-abc',
+      'quay.io/myorg/ml-base:1.7.0-rc3-abc',
+      'quay.io/myorg/jupyter:1.7.0-rc3-abc',
+      'quay.io/myorg/mlrun-api:1.7.0-rc3-abc',
+      'quay.io/myorg/mlrun-ui:1.7.0-rc3-abc',
+      '',
+    ]);
+  });
+
+  test('--set overrides the environment; the python suffix is added when asked for', async () => {
+    const result = await run(['list', '--set', 'MLRUN_VERSION=1.6.0', '--set', 'INCLUDE_PYTHON_VERSION_SUFFIX=1'], { MLRUN_VERSION: '9.9.9' });
+    expect(result.stdout.split('\n')[0]).toBe('mlrun/mlrun:1.6.0-py39');
+  });
+
+  test('a version that cannot be a tag is an error', async () => {
+    const result = await run(['list'], { MLRUN_VERSION: '1.7/0' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the environment variable MLRUN_VERSION: `1.7/0` cannot form an image tag');
+  });
+});
+
+describe('the command line', () => {
+  test.each([
+    [['generat'], 'unknown command `generat` (did you mean `generate`?)'],
+    [['generate', '--frobnicate'], "Unknown option '--frobnicate'"],
+    [['list', '--set', 'NOEQUALS'], '--set NOEQUALS: expected NAME=VALUE'],
+    [['list', '--set', 'MLRUN_VERSON=1'], '--set MLRUN_VERSON: no such variable is declared under `variables:` (did you mean `MLRUN_VERSION`?)'],
+    [[], 'a command is needed'],
+    [['generate', '--manifest', 'missing.yaml'], 'missing.yaml: no such file'],
+  ])('%j exits 2: %s', async (args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  test('--help prints the usage', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: mlrun-images <command> [options]');
+  });
+});
+
+describe('the installed command on the committed tree', () => {
+  test('generate --check passes: generated/ matches images.yaml', async () => {
+    const result = await execa('node', [join(PACKAGE_ROOT, 'bin', 'mlrun-images.js'), 'generate', '--check'], { cwd: PACKAGE_ROOT, reject: false, env: { MLRUN_VERSION: '1.2.3' } });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+  });
+});
