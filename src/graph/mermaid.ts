@@ -5,16 +5,18 @@ function nodeId(prefix: string, name: string): string {
 }
 
 /**
- * The family as a mermaid flowchart: external bases as rounded nodes, `from` as solid arrows
- * (built on top of), `extends` as dotted arrows (definition inherited).
+ * The family as a mermaid flowchart: external bases as rounded nodes, solid arrows for what an
+ * image is built on (`base`, `from`), dotted arrows for `extends` and for the bases of extra stages.
  */
 export function renderMermaid(family: Family): string {
   const lines = ['graph TD'];
   const bases = new Map<string, string>();
+  const shown = (reference: string) => reference.replace(/\u0000/g, '');
   for (const name of family.order) {
     const image = family.images.get(name)!;
-    const base = image.spec.base?.replace(/\u0000/g, '');
-    if (base !== undefined && !bases.has(base)) bases.set(base, nodeId('base', `${bases.size}`));
+    for (const base of [image.spec.base, ...image.stages.map((stage) => stage.base)]) {
+      if (base !== undefined && !bases.has(shown(base))) bases.set(shown(base), nodeId('base', `${bases.size}`));
+    }
   }
   for (const [base, id] of bases) lines.push(`  ${id}(["${base.replace(/"/g, '#quot;')}"])`);
   for (const name of family.order) lines.push(`  ${nodeId('image', name)}["${name}"]`);
@@ -22,8 +24,8 @@ export function renderMermaid(family: Family): string {
     const image = family.images.get(name)!;
     const target = nodeId('image', name);
     if (image.spec.from !== undefined) lines.push(`  ${nodeId('image', image.spec.from)} --> ${target}`);
-    const base = image.spec.base?.replace(/\u0000/g, '');
-    if (base !== undefined) lines.push(`  ${bases.get(base)} --> ${target}`);
+    if (image.spec.base !== undefined) lines.push(`  ${bases.get(shown(image.spec.base))} --> ${target}`);
+    for (const stage of image.stages) lines.push(`  ${bases.get(shown(stage.base))} -. "stage ${stage.name}" .-> ${target}`);
     if (image.extends !== undefined) lines.push(`  ${nodeId('image', image.extends)} -. extends .-> ${target}`);
   }
   return `${lines.join('\n')}\n`;
