@@ -43,7 +43,7 @@ function groupYaml(group) {
       `pip: {id: pip, packages: ["pip==24.2", "${g}-core>=1.0,<2"]}`,
       copy('root'),
     ]),
-    image('gpu', ['extends: ' + `${g}-root`, 'base: nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04', 'env: {LD_LIBRARY_PATH: /usr/local/cuda-11.8/lib64}'], [
+    image('gpu', [`extends: ${g}-root`, 'base: nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04', 'env: {LD_LIBRARY_PATH: /usr/local/cuda-11.8/lib64}'], [
       'apt: {id: system, packages: [build-essential, cmake, gcc, wget, git, curl, bzip2]}',
       'openmpi: {id: openmpi, cuda: true}',
     ]),
@@ -82,6 +82,7 @@ function withTemporaryFolder(work) {
 
 /** One pass of the pipeline; each phase in milliseconds. Writes into a fresh empty folder. */
 async function timePipeline(text, inputs) {
+  globalThis.gc(); // start each run without the previous run's garbage
   const started = performance.now();
   const family = loadFamily({ source: { file: 'images.yaml', text }, schema: inputs.schema, layerKinds: inputs.layerKinds, env: {}, overrides: {} });
   const loaded = performance.now();
@@ -105,9 +106,9 @@ async function measureSize(imageCount) {
   process.stdout.write(JSON.stringify({ imageCount, manifestKiB: Buffer.byteLength(text) / 1024, files: runs[0].files, ...figures, peakRssMiB }));
 }
 
-function runNode(args, options = {}) {
+function runNode(args) {
   const started = performance.now();
-  const child = spawnSync(process.execPath, args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const child = spawnSync(process.execPath, args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const wallMs = performance.now() - started;
   if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${child.status ?? child.signal}:\n${child.stderr}`);
   return { wallMs, stdout: child.stdout };
@@ -128,7 +129,7 @@ async function main() {
   console.log(pad(['images', 'manifest', 'files', 'parse+validate+resolve', 'render', 'write', 'in-memory', 'total', 'peak RSS'], widths));
   const results = new Map();
   for (const size of SIZES) {
-    const result = JSON.parse(runNode([fileURLToPath(import.meta.url), '--images', String(size)]).stdout);
+    const result = JSON.parse(runNode(['--expose-gc', fileURLToPath(import.meta.url), '--images', String(size)]).stdout);
     results.set(size, result);
     const { manifestKiB, files, load, render, write, inMemory, total, peakRssMiB } = result;
     console.log(pad([size.toLocaleString('en'), `${manifestKiB.toFixed(0)} KiB`, files, ms(load), ms(render), ms(write), ms(inMemory), ms(total), `${peakRssMiB.toFixed(0)} MiB`], widths));

@@ -7,6 +7,7 @@ import { ManifestError, type Diagnostic } from './errors.js';
 import { applyExtends, type InheritedImage } from './graph/inherit.js';
 import { orderImages } from './graph/order.js';
 import { imageReference, NAMING_DEFAULTS, type NamingValues } from './naming.js';
+import { isValidImageName } from './reference.js';
 import { RenderError, renderImage } from './render/dockerfile.js';
 import { compileTemplates, layerKindsOf, type TemplateSources } from './render/templates.js';
 
@@ -34,9 +35,17 @@ export interface Family {
   references: ReadonlyMap<string, string>;
 }
 
+/**
+ * One problem per node: checks run in pipeline order, so the first problem found at a node is the
+ * cause and later ones at the same node are its echoes (an undefined variable, then the invalid reference it left).
+ */
 function fail(diagnostics: Diagnostic[]): never {
-  const unique = new Map(diagnostics.map((d) => [`${d.location.line}:${d.location.col}:${d.message}`, d]));
-  const sorted = [...unique.values()].sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
+  const firstPerNode = new Map<string, Diagnostic>();
+  for (const diagnostic of diagnostics) {
+    const node = `${diagnostic.location.line}:${diagnostic.location.col}`;
+    if (!firstPerNode.has(node)) firstPerNode.set(node, diagnostic);
+  }
+  const sorted = [...firstPerNode.values()].sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
   throw new ManifestError(sorted);
 }
 
@@ -69,7 +78,7 @@ export function loadFamily({ source, schema, layerKinds, env, overrides }: Famil
 
   const inherited = applyExtends(manifest, data);
   diagnostics.push(...inherited.diagnostics);
-  const ordered = orderImages(manifest, inherited.images);
+  const ordered = orderImages(manifest, inherited.images, inherited.partial);
   diagnostics.push(...ordered.diagnostics);
   for (const image of inherited.images.values()) {
     diagnostics.push(...checkImage(image, { manifest, layerKinds, values }));
@@ -80,7 +89,7 @@ export function loadFamily({ source, schema, layerKinds, env, overrides }: Famil
 
   const references = new Map<string, string>();
   const naming = namingValues(values);
-  for (const name of ordered.order) {
+  for (const name of ordered.order.filter(isValidImageName)) {
     const reference = imageReference(name, naming);
     if (reference.ok) {
       references.set(name, reference.value);

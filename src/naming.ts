@@ -48,7 +48,8 @@ export function imageReference(name: string, values: NamingValues): Named {
   const reference = `${imagePrefix(values)}/${name}:${tag.value}`;
   const parsed = parseReference(reference);
   if (!parsed.ok) {
-    const variable = values.MLRUN_DOCKER_REGISTRY.trim() !== '' && /registry/.test(parsed.problem) ? 'MLRUN_DOCKER_REGISTRY' : 'MLRUN_DOCKER_REPO';
+    const registryOnly = imagePrefix({ MLRUN_DOCKER_REGISTRY: values.MLRUN_DOCKER_REGISTRY, MLRUN_DOCKER_REPO: 'repo' });
+    const variable = parseReference(`${registryOnly}/image`).ok ? 'MLRUN_DOCKER_REPO' : 'MLRUN_DOCKER_REGISTRY';
     return { ok: false, variable, problem: `\`${reference}\` is not a valid image reference: ${parsed.problem}` };
   }
   return { ok: true, value: reference };

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { ManifestError, type Diagnostic, type SourceLocation } from '../errors.js';
 
 /** Larger manifests are refused before parsing: no image family needs more, and it bounds the work. */
@@ -19,6 +19,8 @@ export interface ParsedManifest {
   data: unknown;
   /** Where the node at `path` starts; `key` points at a mapping key instead of its value. */
   locate(path: NodePath, part?: 'key' | 'value'): SourceLocation;
+  /** The node's text as written in the file (`3.10`, where the data holds the number 3.1). */
+  sourceOf(path: NodePath): string | undefined;
 }
 
 /** Parse manifest text into plain data that remembers where each value came from. */
@@ -41,8 +43,8 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   };
 
   const problems: Diagnostic[] = document.errors.map((error) => ({
-    location: at(error.pos[0]),
-    message: describeYamlError(error.code, error.message, text.slice(error.pos[0], error.pos[1])),
+    location: at(error.code === 'MISSING_CHAR' || error.code === 'BAD_INDENT' ? (unclosedOpener(document, error.pos[0]) ?? error.pos[0]) : error.pos[0]),
+    message: describeYamlError(error.code, error.message, text.slice(error.pos[0])),
   }));
   if (problems.length > 0) throw new ManifestError(problems);
 
@@ -50,6 +52,11 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   try {
     data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
+    const unresolved = error instanceof ReferenceError ? /Unresolved alias[^:]*: (.+)$/.exec(error.message)?.[1] : undefined;
+    if (unresolved !== undefined) {
+      const offset = text.search(new RegExp(`\\*${unresolved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![^\\s,\\]}])`));
+      throw new ManifestError([{ location: at(Math.max(offset, 0)), message: `the alias \`*${unresolved}\` has no anchor \`&${unresolved}\` before it` }]);
+    }
     if (error instanceof ReferenceError || (error instanceof Error && /alias/i.test(error.message))) {
       throw new ManifestError([
         {
@@ -60,6 +67,11 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
     }
     throw error;
   }
+
+  const sourceOf = (path: NodePath): string | undefined => {
+    const node = document.getIn(path, true) as Node | undefined;
+    return node?.range ? text.slice(node.range[0], node.range[1]).trim() : undefined;
+  };
 
   const locate = (path: NodePath, part: 'key' | 'value' = 'value'): SourceLocation => {
     let node: unknown = document.contents;
@@ -84,10 +96,25 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
     return at(offset);
   };
 
-  return { file, data, locate };
+  return { file, data, locate, sourceOf };
 }
 
-function describeYamlError(code: string, message: string, source: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key \`${source.trim()}\`: each key may appear once in a mapping`;
-  return `invalid YAML: ${message.split('\n')[0]}`;
+/** An unclosed quote or flow collection is reported at the end of the file; point at where it opens instead. */
+function unclosedOpener(document: Document, errorOffset: number): number | undefined {
+  let opener: number | undefined;
+  visit(document, (_key, node) => {
+    const range = (node as Node).range;
+    if (!range || range[0] >= errorOffset) return;
+    const open = (isCollection(node) && node.flow) || (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'));
+    if (open && range[1] >= errorOffset - 1 && (opener === undefined || range[0] > opener)) opener = range[0];
+  });
+  return opener;
+}
+
+function describeYamlError(code: string, message: string, sourceFromError: string): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^("[^"]*"|'[^']*'|[^:\s,{}[\]]+)/.exec(sourceFromError)?.[1] ?? sourceFromError.slice(0, 1);
+    return `duplicate key \`${key}\`: each key may appear once in a mapping`;
+  }
+  return `invalid YAML: ${message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
 }

@@ -24,7 +24,7 @@ function describeAll(manifest: ParsedManifest, errors: readonly ErrorObject[], p
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const error of errors) {
-    const described = describeSchemaError(error, prefix);
+    const described = describeSchemaError(error, prefix, manifest);
     if (!described) continue;
     const location = manifest.locate(described.path, described.part);
     const key = `${location.line}:${location.col}:${described.message}`;
@@ -79,6 +79,7 @@ function where(path: NodePath): string {
     if (field !== undefined) return `\`${field}\` of image \`${name}\``;
     return `image \`${name}\``;
   }
+  if (top === 'variables' && name !== undefined) return `variable \`${name}\``;
   if (top !== undefined) return `\`${top}\``;
   return 'the manifest';
 }
@@ -96,7 +97,7 @@ function expectedType(type: unknown): string {
   return types.map((t) => names[String(t)] ?? String(t)).join(' or ');
 }
 
-function describeSchemaError(error: ErrorObject, prefix: NodePath): DescribedError | undefined {
+function describeSchemaError(error: ErrorObject, prefix: NodePath, manifest: ParsedManifest): DescribedError | undefined {
   const path = [...prefix, ...pathOf(error.instancePath)];
   const params = error.params as Record<string, unknown>;
   // Sub-errors of anyOf and the failing `if` carry no message of their own; the anyOf/then error says it all.
@@ -118,8 +119,10 @@ function describeSchemaError(error: ErrorObject, prefix: NodePath): DescribedErr
       return { path, part: 'value', message: `${where(path)} is missing \`${field}\`${conditional}` };
     }
     case 'type': {
-      const hint = path[0] === 'variables' && typeof error.data === 'number' ? ` (write it in quotes: "${String(error.data)}")` : '';
-      return { path, part: 'value', message: `${where(path)}: expected ${expectedType(params.type)}, got ${typeName(error.data)}${hint}` };
+      const asWritten = manifest.sourceOf(path) ?? String(error.data);
+      const hint = path[0] === 'variables' && typeof error.data === 'number' ? ` (write it in quotes: "${asWritten}")` : '';
+      const got = typeof error.data === 'number' ? `number \`${asWritten}\`` : typeName(error.data);
+      return { path, part: 'value', message: `${where(path)}: expected ${expectedType(params.type)}, got ${got}${hint}` };
     }
     case 'const':
       return { path, part: 'value', message: `${where(path)}: expected \`${JSON.stringify(params.allowedValue)}\`, got ${typeName(error.data)}` };

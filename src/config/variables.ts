@@ -101,6 +101,11 @@ export function interpolate(manifest: ParsedManifest, values: Readonly<Record<st
 
   const interpolateString = (text: string, path: NodePath, part: 'key' | 'value'): string => {
     if (!text.includes('$')) return text;
+    const unclosed = /(?<!\$)\$\{[^}]*$/.exec(text);
+    if (unclosed) {
+      diagnostics.push({ location: manifest.locate(path, part), message: `unclosed variable reference \`${unclosed[0]}\`: end it with \`}\` (or write \`$\${\` for a literal \`\${\`)` });
+      return text;
+    }
     return text.replace(REFERENCE, (whole, escaped: string, inner: string) => {
       if (escaped) return whole.slice(1);
       const separator = inner.indexOf(':-');

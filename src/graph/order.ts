@@ -7,7 +7,12 @@ import { findCycles, formatCycle, type InheritedImage } from './inherit.js';
  * Check the build-time relation (`from`) and return the images parents first.
  * Siblings keep the order in which the manifest lists them.
  */
-export function orderImages(manifest: ParsedManifest, images: ReadonlyMap<string, InheritedImage>): { order: string[]; diagnostics: Diagnostic[] } {
+export function orderImages(
+  manifest: ParsedManifest,
+  images: ReadonlyMap<string, InheritedImage>,
+  /** Images whose `extends` chain is broken: a missing base or from is the echo of that error. */
+  partial: ReadonlySet<string> = new Set(),
+): { order: string[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const names = [...images.keys()];
   const locate = (image: InheritedImage, field: string) => manifest.locate(image.paths[field] ?? ['images', image.name]);
@@ -19,7 +24,7 @@ export function orderImages(manifest: ParsedManifest, images: ReadonlyMap<string
         location: locate(image, 'from'),
         message: `image \`${image.name}\` has both \`base\` (${base}) and \`from\` (${from}); keep one: \`base\` for an external image, \`from\` for an image of this manifest`,
       });
-    } else if (base === undefined && from === undefined) {
+    } else if (base === undefined && from === undefined && !partial.has(image.name)) {
       diagnostics.push({
         location: manifest.locate(['images', image.name], 'key'),
         message: `image \`${image.name}\` has neither \`base\` nor \`from\`; set \`base\` to an external image (python:3.9-slim) or \`from\` to an image of this manifest`,

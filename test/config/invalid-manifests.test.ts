@@ -161,7 +161,7 @@ const invalidManifests: InvalidManifest[] = [
   {
     mistake: 'a variable default is a YAML number',
     manifest: yaml('version: 1', 'variables:', '  PYTHON_VERSION: 3.9', 'images:', '  a:', '    base: python:${PYTHON_VERSION}-slim'),
-    problems: ['images.yaml:3:19: `variables`: expected a string, got number `3.9` (write it in quotes: "3.9")'],
+    problems: ['images.yaml:3:19: variable `PYTHON_VERSION`: expected a string, got number `3.9` (write it in quotes: "3.9")'],
   },
   {
     mistake: 'a copy layer names a stage that does not exist',
@@ -266,5 +266,5 @@ test('the quoting hint for a YAML number repeats the number as written, not as Y
   const problems = problemsOf(yaml('version: 1', 'variables:', '  PYTHON_VERSION: 3.10', 'images:', '  a:', '    base: python:${PYTHON_VERSION}-slim'));
   expect(problems).toHaveLength(1);
   expect(problems[0]).toMatch(/^images\.yaml:3:19: /);
-  expect(problems[0]).toContain('(write it in quotes: "3.10")');
+  expect(problems[0]).toContain('got number `3.10` (write it in quotes: "3.10")');
 });
