@@ -53,11 +53,20 @@ function namingValues(values: Readonly<Record<string, string>>): NamingValues {
   return Object.fromEntries(Object.keys(NAMING_DEFAULTS).map((name) => [name, values[name] ?? ''])) as NamingValues;
 }
 
+/** When the shape is wrong the later checks cannot run, but undefined variables can still be found and reported with it. */
+function variableProblemsDespiteShape(manifest: ParsedManifest): Diagnostic[] {
+  const data = manifest.data as Record<string, unknown> | null;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
+  const declared = data.variables ?? {};
+  if (typeof declared !== 'object' || declared === null || Object.values(declared).some((value) => typeof value !== 'string')) return [];
+  return interpolate(manifest, { ...NAMING_DEFAULTS, ...(declared as Record<string, string>) }).diagnostics;
+}
+
 /** load → validate → resolve: every problem is collected and reported at once as a ManifestError. */
 export function loadFamily({ source, schema, layerKinds, env, overrides }: FamilyInputs): Family {
   const manifest = parseManifest(source);
   const shapeProblems = [...checkShape(manifest, schema), ...checkControlCharacters(manifest)];
-  if (shapeProblems.length > 0) fail(shapeProblems);
+  if (shapeProblems.length > 0) fail([...shapeProblems, ...variableProblemsDespiteShape(manifest)]);
 
   const raw = manifest.data as Manifest;
   const defaults = { ...NAMING_DEFAULTS, ...raw.variables };

@@ -268,3 +268,10 @@ test('the quoting hint for a YAML number repeats the number as written, not as Y
   expect(problems[0]).toMatch(/^images\.yaml:3:19: /);
   expect(problems[0]).toContain('got number `3.10` (write it in quotes: "3.10")');
 });
+
+test('a shape problem and an undefined variable are reported together', () => {
+  expect(problemsOf(yaml('version: 1', 'images:', '  a:', '    base: python:${PYTON}-slim', '    envv: {A: "1"}'))).toEqual([
+    'images.yaml:4:11: undefined variable `PYTON`: declare it under `variables:`',
+    'images.yaml:5:5: unknown field `envv` in image `a` (did you mean `env`?); expected one of: description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages',
+  ]);
+});
