@@ -75,17 +75,32 @@ export interface OutputDifference {
 
 /** Files that would change: written anew, changed, or produced no more (only files this tool wrote). */
 export async function compareOutput(folder: string, files: ReadonlyMap<string, string>): Promise<OutputDifference[]> {
-  const differences: OutputDifference[] = [];
-  for (const [path, after] of files) {
+  const written = await mapWithLimit([...files], async ([path, after]): Promise<OutputDifference | undefined> => {
     const before = await readIfExists(join(folder, path));
-    if (before !== after) differences.push({ path, ...(before !== undefined ? { before } : {}), after });
-  }
-  for (const path of await listFiles(folder)) {
-    if (files.has(path)) continue;
-    const before = await readFile(join(folder, path), 'utf8');
-    if (before.startsWith(GENERATED_MARKER)) differences.push({ path, before });
-  }
-  return differences;
+    return before === after ? undefined : { path, ...(before !== undefined ? { before } : {}), after };
+  });
+  const leftOver = await mapWithLimit(
+    (await listFiles(folder)).filter((path) => !files.has(path)),
+    async (path): Promise<OutputDifference | undefined> => {
+      const before = await readFile(join(folder, path), 'utf8');
+      return before.startsWith(GENERATED_MARKER) ? { path, before } : undefined;
+    },
+  );
+  return [...written, ...leftOver].filter((difference): difference is OutputDifference => difference !== undefined);
+}
+
+/** Run `work` on every item, a bounded number at a time, keeping the results in order. */
+async function mapWithLimit<T, R>(items: readonly T[], work: (item: T) => Promise<R>, limit = 16): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function insideFolder(folder: string, path: string): string {
@@ -96,17 +111,20 @@ function insideFolder(folder: string, path: string): string {
 
 /** Apply the differences: each file written to a temporary name then renamed, stale generated files removed. */
 export async function writeOutput(folder: string, differences: readonly OutputDifference[]): Promise<void> {
-  for (const { path, after } of differences) {
-    const target = insideFolder(folder, path);
-    if (after === undefined) {
-      await rm(target, { force: true });
-      await removeEmptyParents(folder, dirname(target));
-      continue;
-    }
-    await mkdir(dirname(target), { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, after);
-    await rename(temporary, target);
+  const targets = differences.map((difference) => ({ ...difference, target: insideFolder(folder, difference.path) }));
+  await mapWithLimit(
+    targets.filter(({ after }) => after !== undefined),
+    async ({ target, after }) => {
+      await mkdir(dirname(target), { recursive: true });
+      const temporary = `${target}.${process.pid}.tmp`;
+      await writeFile(temporary, after!);
+      await rename(temporary, target);
+    },
+  );
+  for (const { target, after } of targets) {
+    if (after !== undefined) continue;
+    await rm(target, { force: true });
+    await removeEmptyParents(folder, dirname(target));
   }
 }
 

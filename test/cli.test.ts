@@ -164,8 +164,19 @@ describe('the command line', () => {
   });
 });
 
-describe('the installed command on the committed tree', () => {
-  test('generate --check passes: generated/ matches images.yaml', async () => {
+describe('the installed command', () => {
+  test('reports an invalid manifest exactly as the code does (its schema validators are compiled at build time)', async () => {
+    edit('images.yaml', (text) => text.replace('workdir: /mlrun\n', 'workdirr: /mlrun\n').replace('- apt:\n          packages: [graphviz, curl]', '- apt:\n          packages: [graphviz, curl]\n          pinned: true'));
+    const inProcess = await run(['generate']);
+    const installed = await execa('node', [join(PACKAGE_ROOT, 'bin', 'mlrun-images.js'), 'generate'], { cwd: project, reject: false });
+    expect(inProcess.code).toBe(2);
+    expect(inProcess.stderr).toContain('unknown field `workdirr`');
+    expect(inProcess.stderr).toContain('unknown field `pinned`');
+    expect({ code: installed.exitCode, stderr: `${installed.stderr}\n` }).toEqual({ code: 2, stderr: inProcess.stderr });
+    expect(existsSync(join(PACKAGE_ROOT, 'dist', 'config', 'validators.generated.js'))).toBe(true);
+  });
+
+  test('on the committed tree, generate --check passes: generated/ matches images.yaml', async () => {
     const result = await execa('node', [join(PACKAGE_ROOT, 'bin', 'mlrun-images.js'), 'generate', '--check'], { cwd: PACKAGE_ROOT, reject: false, env: { MLRUN_VERSION: '1.2.3' } });
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);

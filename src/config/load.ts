@@ -36,7 +36,8 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   }
 
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // yaml's own uniqueKeys check compares each key with every earlier one (quadratic in a 5,000-image map); findDuplicateKeys uses a set.
+  const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
@@ -46,7 +47,8 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
     location: at(error.code === 'MISSING_CHAR' || error.code === 'BAD_INDENT' ? (unclosedOpener(document, error.pos[0]) ?? error.pos[0]) : error.pos[0]),
     message: describeYamlError(error.code, error.message, text.slice(error.pos[0])),
   }));
-  if (problems.length > 0) throw new ManifestError(problems);
+  problems.push(...findDuplicateKeys(document).map((offset) => ({ location: at(offset), message: describeYamlError('DUPLICATE_KEY', '', text.slice(offset)) })));
+  if (problems.length > 0) throw new ManifestError(problems.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col));
 
   let data: unknown;
   try {
@@ -97,6 +99,22 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   };
 
   return { file, data, locate, sourceOf };
+}
+
+/** Offsets of mapping keys that repeat an earlier key of the same mapping. */
+function findDuplicateKeys(document: Document): number[] {
+  const offsets: number[] = [];
+  visit(document, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key) && (pair.key as Node | null)?.range) offsets.push((pair.key as Node).range![0]);
+        seen.add(key);
+      }
+    },
+  });
+  return offsets;
 }
 
 /** An unclosed quote or flow collection is reported at the end of the file; point at where it opens instead. */
