@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { validate } from 'dockerfile-utils';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
 import { PACKAGE_ROOT } from '../src/files.js';
@@ -38,6 +39,10 @@ describe('golden fixtures: test/fixtures/<case>/images.yaml renders exactly expe
       rmSync(join(folder, 'expected'), { recursive: true, force: true });
       cpSync(out, join(folder, 'expected'), { recursive: true });
     }
-    expect(filesUnder(out)).toEqual(filesUnder(join(folder, 'expected')));
+    const rendered = filesUnder(out);
+    expect(rendered).toEqual(filesUnder(join(folder, 'expected')));
+    for (const [path, text] of rendered) {
+      if (path.endsWith('/Dockerfile')) expect(validate(text).map((problem) => problem.message), path).toEqual([]);
+    }
   });
 });
