@@ -1,4 +1,19 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli.js';
 
-process.exitCode = await main(process.argv.slice(2), { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${signal}: stopping the engine processes this run started…\n`);
+    interrupted.abort();
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: interrupted.signal,
+});

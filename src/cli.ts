@@ -5,13 +5,19 @@ import { ManifestError, MlrunImagesError, StaleError, UsageError } from './error
 import { layerKindsOf, loadFamily, renderFamily, type Family } from './family.js';
 import { compareOutput, PACKAGE_ROOT, readManifestText, readSchema, readTemplates, writeOutput, type OutputDifference } from './files.js';
 import { renderMermaid } from './graph/mermaid.js';
+import { buildImages, type BuildFlags } from './build/command.js';
+import type { ProcessRunner } from './build/process.js';
 import { didYouMean } from './suggest.js';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
-  stdout: { write(text: string): unknown };
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown };
+  /** Aborted on Ctrl-C or SIGTERM: builds stop their engine processes. */
+  signal?: AbortSignal;
+  /** Runs engine commands (tests may record them instead). */
+  runner?: ProcessRunner;
 }
 
 const USAGE = `Usage: mlrun-images <command> [options]
@@ -21,6 +27,7 @@ Commands:
   generate --check  exit 1 with a diff when generated/ is not what generate would write
   list              print each image's full reference, in build order
   graph             print the image family as a mermaid graph
+  build [IMAGE...]  build the images (all, or the named ones and their parents) on a container engine
 
 Options:
   -f, --manifest FILE   the manifest (default: images.yaml)
@@ -29,15 +36,37 @@ Options:
   -h, --help            this help
   -v, --version         the tool's version
 
-Exit codes: 0 done, 1 --check found differences, 2 invalid manifest or usage.`;
+Build options:
+      --engine NAME        docker, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)
+      --concurrency N      images built at the same time (default: the CPU count, at least 2)
+      --no-deps            build only the named images, on their parents' references as they are
+      --push               push each image as soon as it is built
+      --no-cache           build without the engine's cache (also when MLRUN_NO_CACHE is non-empty)
+      --pull               refresh external base images
+      --cache-from REF     use REF as build cache; repeatable (MLRUN_DOCKER_CACHE_FROM_TAG adds <prefix>/<image>:<tag>)
+      --base-registry PFX  prefix every external base with PFX, a mirror (default: MLRUN_BASE_REGISTRY)
+      --json FILE          write a summary: per image its reference, status, duration, image id and pushed digest
+      --dry-run            print the engine commands in order and run nothing
 
-const COMMANDS = ['generate', 'list', 'graph'];
+Exit codes: 0 done, 1 --check found differences or a build failed, 2 invalid manifest or usage, 130 interrupted.`;
+
+const COMMANDS = ['generate', 'list', 'graph', 'build'];
 
 const OPTIONS = {
   manifest: { type: 'string', short: 'f' },
   out: { type: 'string', short: 'o' },
   set: { type: 'string', multiple: true },
   check: { type: 'boolean' },
+  engine: { type: 'string' },
+  concurrency: { type: 'string' },
+  'no-deps': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+  pull: { type: 'boolean' },
+  push: { type: 'boolean' },
+  'cache-from': { type: 'string', multiple: true },
+  'base-registry': { type: 'string' },
+  json: { type: 'string' },
+  'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -58,6 +87,7 @@ interface Invocation {
   outDir: string;
   overrides: Record<string, string>;
   check: boolean;
+  build: BuildFlags;
 }
 
 function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'help' | 'version' {
@@ -71,7 +101,7 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
   if (values.help) return 'help';
   if (values.version) return 'version';
   const [command, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\`\n\n${USAGE}`);
+  if (extra.length > 0 && command !== 'build') throw new UsageError(`unexpected argument \`${extra[0]}\`\n\n${USAGE}`);
   const manifestPath = resolve(cwd, values.manifest ?? 'images.yaml');
   return {
     command,
@@ -79,6 +109,19 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
     outDir: resolve(cwd, values.out ?? join(dirname(manifestPath), 'generated')),
     overrides: parseOverrides(values.set),
     check: values.check ?? false,
+    build: {
+      images: extra,
+      ...(values.engine !== undefined ? { engine: values.engine } : {}),
+      ...(values.concurrency !== undefined ? { concurrency: values.concurrency } : {}),
+      noDeps: values['no-deps'] ?? false,
+      noCache: values['no-cache'] ?? false,
+      pull: values.pull ?? false,
+      push: values.push ?? false,
+      cacheFrom: values['cache-from'] ?? [],
+      ...(values['base-registry'] !== undefined ? { baseRegistry: values['base-registry'] } : {}),
+      ...(values.json !== undefined ? { json: resolve(cwd, values.json) } : {}),
+      dryRun: values['dry-run'] ?? false,
+    },
   };
 }
 
@@ -145,6 +188,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const { family } = loadFromDisk(invocation, io.env);
         io.stdout.write(family.order.map((name) => `${family.references.get(name)}\n`).join(''));
         return 0;
+      }
+      case 'build': {
+        const { family, templates } = loadFromDisk(invocation, io.env);
+        const files = renderFamily(family, templates);
+        return await buildImages(family, files, dirname(invocation.manifestPath), invocation.build, {
+          env: io.env,
+          stdout: io.stdout,
+          stderr: io.stderr,
+          signal: io.signal ?? new AbortController().signal,
+          ...(io.runner ? { runner: io.runner } : {}),
+        });
       }
       case 'graph': {
         const { family } = loadFromDisk(invocation, io.env);

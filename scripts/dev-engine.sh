@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Sets up what the end-to-end build tests need on a Debian machine, as root, from Debian's packages only:
+# docker (dockerd), a registry on 127.0.0.1:5000, buildah, and a minimal Debian base image
+# (debian:bookworm, made with debootstrap) pushed to that registry.
+# Safe to run again: whatever is already there is left as it is.
+set -euo pipefail
+
+STATE=${MLRUN_IMAGES_ENGINE_STATE:-/var/lib/mlrun-images}
+REGISTRY=127.0.0.1:5000
+BASE_IMAGE=$REGISTRY/debian:bookworm
+log() { printf 'dev-engine: %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "dev-engine: run as root (it installs packages and starts dockerd)" >&2
+  exit 2
+fi
+
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v buildah >/dev/null || missing+=(buildah)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+mkdir -p "$STATE"
+
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd (log: $STATE/dockerd.log)"
+  nohup dockerd --host unix:///var/run/docker.sock >"$STATE/dockerd.log" 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { echo "dev-engine: dockerd did not start; see $STATE/dockerd.log" >&2; exit 1; }
+fi
+
+if ! curl -fsS "http://$REGISTRY/v2/" >/dev/null 2>&1; then
+  log "starting a registry on $REGISTRY (data: $STATE/registry)"
+  mkdir -p "$STATE/registry"
+  cat >"$STATE/registry.yml" <<YAML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $STATE/registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+YAML
+  nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+  for _ in $(seq 1 30); do curl -fsS "http://$REGISTRY/v2/" >/dev/null 2>&1 && break; sleep 1; done
+  curl -fsS "http://$REGISTRY/v2/" >/dev/null || { echo "dev-engine: the registry did not start; see $STATE/registry.log" >&2; exit 1; }
+fi
+
+if ! curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/debian/manifests/bookworm"; then
+  if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    if [ ! -x "$STATE/rootfs/bin/sh" ]; then
+      log "making a minimal Debian bookworm with debootstrap (a few minutes)"
+      rm -rf "$STATE/rootfs"
+      debootstrap --variant=minbase bookworm "$STATE/rootfs" >"$STATE/debootstrap.log" 2>&1 ||
+        { echo "dev-engine: debootstrap failed; see $STATE/debootstrap.log" >&2; exit 1; }
+    fi
+    log "importing it as $BASE_IMAGE"
+    tar -C "$STATE/rootfs" -c . | docker import - "$BASE_IMAGE" >/dev/null
+  fi
+  log "pushing $BASE_IMAGE"
+  docker push "$BASE_IMAGE" >/dev/null
+fi
+
+log "ready: docker $(docker version --format '{{.Server.Version}}'), registry $REGISTRY, base $BASE_IMAGE"

@@ -1,0 +1,186 @@
+import { execa } from 'execa';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { MlrunImagesError, UsageError } from '../errors.js';
+import type { Family, GeneratedFiles } from '../family.js';
+import { buildCommand, ENGINES, formatCommand, imageIdCommand, probeCommand, pullCommand, pushCommand, type Engine, type EngineName } from './engines.js';
+import { planBuild, type BuildPlan } from './plan.js';
+import { execaRunner, type ProcessRunner } from './process.js';
+import { formatSummary, plainReporter, terminalReporter, type Output } from './progress.js';
+import { runBuild, type BuildLog, type ImageResult } from './run.js';
+
+export interface BuildFlags {
+  images: readonly string[];
+  engine?: string;
+  concurrency?: string;
+  noDeps: boolean;
+  noCache: boolean;
+  pull: boolean;
+  push: boolean;
+  cacheFrom: readonly string[];
+  baseRegistry?: string;
+  json?: string;
+  dryRun: boolean;
+}
+
+export interface BuildIo {
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: Output & { isTTY?: boolean; columns?: number };
+  stderr: Output;
+  runner?: ProcessRunner;
+  /** Cancelled on Ctrl-C or SIGTERM by the caller. */
+  signal: AbortSignal;
+}
+
+/** The build's working folder beside the manifest (git-ignored): rendered Dockerfiles and logs. */
+export function buildFolder(manifestDir: string): string {
+  return join(manifestDir, '.build');
+}
+
+function concurrencyOf(text: string | undefined): number {
+  if (text === undefined) return Math.max(2, availableParallelism());
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--concurrency expects a whole number of at least 1, got \`${text}\``);
+  return value;
+}
+
+/** --engine, then MLRUN_BUILD_ENGINE, then the first of docker, podman, buildah that answers. */
+export async function detectEngine(requested: string | undefined, runner: ProcessRunner): Promise<Engine> {
+  if (requested !== undefined && !(ENGINES as readonly string[]).includes(requested)) {
+    throw new UsageError(`unknown engine \`${requested}\`: expected one of ${ENGINES.join(', ')}`);
+  }
+  const candidates = requested ? [requested as EngineName] : ENGINES;
+  for (const name of candidates) {
+    const probe = await runner.run(probeCommand(name));
+    if (probe.exitCode !== 0) continue;
+    const buildkit = name === 'docker' && (await runner.run({ command: 'docker', args: ['buildx', 'version'] })).exitCode === 0;
+    return { name, buildkit };
+  }
+  throw new UsageError(
+    `${requested ? `the engine \`${requested}\` does not answer` : 'no container engine answers (tried docker, podman, buildah)'}: ` +
+      'start one (for docker: `dockerd &` as root, or `systemctl start docker`), or install podman or buildah; ' +
+      'on a Debian machine, scripts/dev-engine.sh installs and starts docker and a local registry',
+  );
+}
+
+async function gitRevision(folder: string): Promise<{ revision?: string; source?: string }> {
+  const git = async (...args: string[]) => {
+    const result = await execa('git', args, { cwd: folder, reject: false });
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  };
+  const revision = await git('rev-parse', 'HEAD');
+  const remote = await git('remote', 'get-url', 'origin');
+  // A remote URL may carry credentials (https://user:token@host/…); they never reach a label.
+  const source = remote?.replace(/\/\/[^/@]+@/, '//');
+  return { ...(revision ? { revision } : {}), ...(source ? { source } : {}) };
+}
+
+function fileLog(path: string): BuildLog {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, '');
+  const recent: string[] = [];
+  return {
+    path,
+    write(line) {
+      appendFileSync(path, `${line}\n`);
+      recent.push(line);
+      if (recent.length > 50) recent.shift();
+    },
+    tail: (count) => recent.filter((line) => line.trim() !== '').slice(-count),
+  };
+}
+
+function writeDockerfiles(folder: string, files: GeneratedFiles): void {
+  rmSync(folder, { recursive: true, force: true });
+  for (const [path, text] of files) {
+    mkdirSync(dirname(join(folder, path)), { recursive: true });
+    writeFileSync(join(folder, path), text);
+  }
+}
+
+function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
+  const lines: string[] = [];
+  for (const step of plan.steps) {
+    if (step.pullForCache) lines.push(`${formatCommand(pullCommand(engine, step.pullForCache))} || true`);
+    lines.push(formatCommand(buildCommand(engine, step)));
+    lines.push(formatCommand(imageIdCommand(engine, step.reference)));
+    if (step.push) lines.push(formatCommand(pushCommand(engine, step.reference, join(buildDir, 'digests', step.name))));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `mlrun-images build`: the edge that writes Dockerfiles and logs, runs the engine and reports. Returns the exit code. */
+export async function buildImages(family: Family, files: GeneratedFiles, manifestDir: string, flags: BuildFlags, io: BuildIo): Promise<number> {
+  const runner = io.runner ?? execaRunner;
+  const buildDir = buildFolder(manifestDir);
+  const dockerfileDir = join(buildDir, 'dockerfiles');
+  const env = io.env;
+  const git = await gitRevision(manifestDir);
+  const plan = planBuild(family, {
+    selected: flags.images,
+    noDeps: flags.noDeps,
+    noCache: flags.noCache || (env.MLRUN_NO_CACHE ?? '') !== '',
+    pull: flags.pull,
+    push: flags.push,
+    cacheFrom: flags.cacheFrom,
+    ...(env.MLRUN_DOCKER_CACHE_FROM_TAG ? { cacheFromTag: env.MLRUN_DOCKER_CACHE_FROM_TAG } : {}),
+    ...((flags.baseRegistry ?? env.MLRUN_BASE_REGISTRY) ? { baseRegistry: flags.baseRegistry ?? env.MLRUN_BASE_REGISTRY } : {}),
+    dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
+    contextOf: (name) => resolve(manifestDir, family.images.get(name)!.spec.context ?? '.'),
+    ...git,
+  });
+  const concurrency = concurrencyOf(flags.concurrency);
+
+  if (flags.dryRun) {
+    const engine: Engine = { name: (flags.engine ?? (env.MLRUN_BUILD_ENGINE || 'docker')) as EngineName, buildkit: false };
+    if (!(ENGINES as readonly string[]).includes(engine.name)) throw new UsageError(`unknown engine \`${engine.name}\`: expected one of ${ENGINES.join(', ')}`);
+    io.stdout.write(dryRunText(plan, engine, buildDir));
+    return 0;
+  }
+
+  const engine = await detectEngine(flags.engine ?? (env.MLRUN_BUILD_ENGINE || undefined), runner);
+  writeDockerfiles(dockerfileDir, files);
+  const now = () => Date.now();
+  const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns ?? 100) : plainReporter(io.stdout, now);
+  io.stdout.write(`building ${plan.steps.length} image(s) with ${engine.name}${engine.name === 'docker' ? (engine.buildkit ? ' (BuildKit)' : ' (classic builder)') : ''}, ${concurrency} at a time\n`);
+  const results = await runBuild(plan, {
+    engine,
+    runner,
+    concurrency,
+    openLog: (name) => fileLog(join(buildDir, 'logs', `${name}.log`)),
+    digestFileOf: (name) => join(buildDir, 'digests', name),
+    readDigestFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
+    onProgress: (event) => reporter.onProgress(event),
+    signal: io.signal,
+    pushRetryDelaysMs: [2_000, 5_000],
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now,
+  });
+  reporter.close();
+  io.stdout.write(`\n${formatSummary(results)}`);
+  if (flags.json) writeSummary(flags.json, results);
+  if (io.signal.aborted) return 130;
+  return results.every((result) => result.status === 'built' || result.status === 'pushed') ? 0 : 1;
+}
+
+function writeSummary(path: string, results: readonly ImageResult[]): void {
+  const images = results.map(({ name, reference, status, durationMs, imageId, digest, reason, log, startedAt, finishedAt }) => ({
+    name,
+    reference,
+    status,
+    durationSeconds: Math.round(durationMs) / 1000,
+    ...(imageId ? { imageId } : {}),
+    ...(digest ? { digest } : {}),
+    ...(reason ? { reason: reason.split('\n')[0] } : {}),
+    log,
+    ...(startedAt ? { startedAt: new Date(startedAt).toISOString() } : {}),
+    ...(finishedAt ? { finishedAt: new Date(finishedAt).toISOString() } : {}),
+  }));
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    writeFileSync(path, `${JSON.stringify({ images }, null, 2)}\n`);
+  } catch (error) {
+    throw new MlrunImagesError(`--json ${path}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,83 @@
+import { parseReference } from '../reference.js';
+import type { BuildStep } from './plan.js';
+
+export const ENGINES = ['docker', 'podman', 'buildah'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export interface Engine {
+  name: EngineName;
+  /** docker only: build with BuildKit (the buildx plugin answers) or the classic builder. */
+  buildkit: boolean;
+}
+
+/** A command line, built by pure functions and run by one small function at the edge. */
+export interface Command {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** podman and buildah refuse plain-HTTP registries unless told; a loopback registry is such a one. */
+function tlsVerifyFlag(engine: Engine, reference: string): string[] {
+  if (engine.name === 'docker') return [];
+  const parsed = parseReference(reference);
+  const host = parsed.ok ? (parsed.reference.registry ?? '') : '';
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host) ? ['--tls-verify=false'] : [];
+}
+
+export function buildCommand(engine: Engine, step: BuildStep): Command {
+  const args = engine.name === 'buildah' ? ['build', '--layers'] : ['build'];
+  args.push('-f', step.dockerfile, '-t', step.reference);
+  for (const [name, value] of Object.entries(step.buildArgs)) args.push('--build-arg', `${name}=${value}`);
+  if (engine.name === 'docker' && engine.buildkit) args.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--progress=plain');
+  for (const [name, value] of Object.entries(step.labels)) args.push('--label', `${name}=${value}`);
+  for (const reference of step.cacheFrom) args.push('--cache-from', reference);
+  if (step.noCache) args.push('--no-cache');
+  if (step.pull) args.push('--pull');
+  if (engine.name === 'docker' && !engine.buildkit) args.push('--force-rm');
+  if (engine.name !== 'docker') args.push(...tlsVerifyFlag(engine, step.buildArgs.BASE_IMAGE ?? ''));
+  args.push(step.context);
+  return { command: engine.name, args, ...(engine.name === 'docker' ? { env: { DOCKER_BUILDKIT: engine.buildkit ? '1' : '0' } } : {}) };
+}
+
+export function pushCommand(engine: Engine, reference: string, digestFile: string): Command {
+  if (engine.name === 'docker') return { command: 'docker', args: ['push', reference] };
+  return { command: engine.name, args: ['push', ...tlsVerifyFlag(engine, reference), '--digestfile', digestFile, reference] };
+}
+
+export function pullCommand(engine: Engine, reference: string): Command {
+  return { command: engine.name, args: ['pull', ...tlsVerifyFlag(engine, reference), reference] };
+}
+
+export function imageIdCommand(engine: Engine, reference: string): Command {
+  if (engine.name === 'buildah') return { command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', reference] };
+  return { command: engine.name, args: ['image', 'inspect', '--format', '{{.Id}}', reference] };
+}
+
+/** The command that answers when an engine is there and running. */
+export function probeCommand(name: EngineName): Command {
+  return name === 'buildah' ? { command: 'buildah', args: ['version'] } : { command: name, args: ['info', '--format', '{{.ID}}'] };
+}
+
+/** docker push prints `TAG: digest: sha256:… size: N`. */
+export function digestFromPushOutput(output: string): string | undefined {
+  return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
+}
+
+/** The step a build is at, from BuildKit's (`#7 [2/4] RUN …`) or the classic builder's (`Step 2/4 : RUN …`) output. */
+export function stepFromOutput(line: string): string | undefined {
+  const buildkit = /^#\d+ \[(?:[\w.-]+ )?(\d+\/\d+)\] (.*)$/.exec(line);
+  if (buildkit) return `${buildkit[1]} ${buildkit[2]}`;
+  const classic = /^Step (\d+\/\d+) : (.*)$/.exec(line);
+  if (classic) return `${classic[1]} ${classic[2]}`;
+  const buildah = /^STEP (\d+\/\d+): (.*)$/.exec(line);
+  if (buildah) return `${buildah[1]} ${buildah[2]}`;
+  return undefined;
+}
+
+/** A command line as a person would paste it into a shell. */
+export function formatCommand({ command, args, env }: Command): string {
+  const quote = (word: string) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+  const prefix = Object.entries(env ?? {}).map(([name, value]) => `${name}=${quote(value)} `).join('');
+  return `${prefix}${[command, ...args].map(quote).join(' ')}`;
+}
