@@ -194,6 +194,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const files = renderFamily(family, templates);
         return await buildImages(family, files, dirname(invocation.manifestPath), invocation.build, {
           env: io.env,
+          cwd: io.cwd,
           stdout: io.stdout,
           stderr: io.stderr,
           signal: io.signal ?? new AbortController().signal,

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { MlrunImagesError, UsageError } from '../errors.js';
 import type { Family, GeneratedFiles } from '../family.js';
 import { buildCommand, ENGINES, formatCommand, imageIdCommand, probeCommand, pullCommand, pushCommand, type Engine, type EngineName } from './engines.js';
@@ -26,6 +26,8 @@ export interface BuildFlags {
 
 export interface BuildIo {
   env: Readonly<Record<string, string | undefined>>;
+  /** Paths in messages are shown relative to it. */
+  cwd: string;
   stdout: Output & { isTTY?: boolean; columns?: number };
   stderr: Output;
   runner?: ProcessRunner;
@@ -76,12 +78,12 @@ async function gitRevision(folder: string): Promise<{ revision?: string; source?
   return { ...(revision ? { revision } : {}), ...(source ? { source } : {}) };
 }
 
-function fileLog(path: string): BuildLog {
+function fileLog(path: string, shownAs: string): BuildLog {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, '');
   const recent: string[] = [];
   return {
-    path,
+    path: shownAs,
     write(line) {
       appendFileSync(path, `${line}\n`);
       recent.push(line);
@@ -133,6 +135,8 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
   const concurrency = concurrencyOf(flags.concurrency);
 
   if (flags.dryRun) {
+    // The Dockerfiles are written so the printed commands can be run as they are; no engine is asked anything.
+    writeDockerfiles(dockerfileDir, files);
     const engine: Engine = { name: (flags.engine ?? (env.MLRUN_BUILD_ENGINE || 'docker')) as EngineName, buildkit: false };
     if (!(ENGINES as readonly string[]).includes(engine.name)) throw new UsageError(`unknown engine \`${engine.name}\`: expected one of ${ENGINES.join(', ')}`);
     io.stdout.write(dryRunText(plan, engine, buildDir));
@@ -142,13 +146,16 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
   const engine = await detectEngine(flags.engine ?? (env.MLRUN_BUILD_ENGINE || undefined), runner);
   writeDockerfiles(dockerfileDir, files);
   const now = () => Date.now();
-  const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns ?? 100) : plainReporter(io.stdout, now);
+  const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
   io.stdout.write(`building ${plan.steps.length} image(s) with ${engine.name}${engine.name === 'docker' ? (engine.buildkit ? ' (BuildKit)' : ' (classic builder)') : ''}, ${concurrency} at a time\n`);
   const results = await runBuild(plan, {
     engine,
     runner,
     concurrency,
-    openLog: (name) => fileLog(join(buildDir, 'logs', `${name}.log`)),
+    openLog: (name) => {
+      const path = join(buildDir, 'logs', `${name}.log`);
+      return fileLog(path, relative(io.cwd, path));
+    },
     digestFileOf: (name) => join(buildDir, 'digests', name),
     readDigestFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
     onProgress: (event) => reporter.onProgress(event),

@@ -35,7 +35,10 @@ export function buildCommand(engine: Engine, step: BuildStep): Command {
   if (step.noCache) args.push('--no-cache');
   if (step.pull) args.push('--pull');
   if (engine.name === 'docker' && !engine.buildkit) args.push('--force-rm');
-  if (engine.name !== 'docker') args.push(...tlsVerifyFlag(engine, step.buildArgs.BASE_IMAGE ?? ''));
+  if (engine.name !== 'docker') {
+    const bases = Object.entries(step.buildArgs).filter(([name]) => name.endsWith('BASE_IMAGE'));
+    if (bases.some(([, reference]) => tlsVerifyFlag(engine, reference).length > 0)) args.push('--tls-verify=false');
+  }
   args.push(step.context);
   return { command: engine.name, args, ...(engine.name === 'docker' ? { env: { DOCKER_BUILDKIT: engine.buildkit ? '1' : '0' } } : {}) };
 }

@@ -133,6 +133,7 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
 
   await new Promise<void>((resolve) => {
     const waiting = [...plan.steps];
+    const built = new Set<string>();
     let running = 0;
     const startReady = () => {
       if (signal.aborted) {
@@ -140,16 +141,17 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
       }
       for (let index = 0; index < waiting.length && running < options.concurrency; ) {
         const step = waiting[index]!;
-        const parentStatus = step.parent ? results.get(step.parent)!.status : 'built';
         if (results.get(step.name)!.status === 'skipped') {
           waiting.splice(index, 1);
           continue;
         }
-        if (parentStatus === 'built' || parentStatus === 'pushing' || parentStatus === 'pushed') {
+        // A child needs its parent built, not pushed: the image is there locally even when its push fails.
+        if (step.parent === undefined || built.has(step.parent)) {
           waiting.splice(index, 1);
           running++;
           void build(step).then((ok) => {
             running--;
+            if (ok) built.add(step.name);
             if (ok && step.push) pushes.push(push(step));
             if (!ok) skipDescendants(step.name, `\`${step.name}\` ${results.get(step.name)!.status === 'cancelled' ? 'was interrupted' : 'failed'}`);
             startReady();

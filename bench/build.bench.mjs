@@ -1,0 +1,78 @@
+// npm run bench:build — against the local engine and the registry on 127.0.0.1:5000 (scripts/dev-engine.sh).
+// (a) the overhead of `mlrun-images build` on one image against `docker build` of the same generated Dockerfile;
+// (b) a fan-out family (one parent, four children with a sleep each): wall time against its critical path,
+//     and against building one image after another as `make docker-images` does.
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'mlrun-images.js');
+const fixtures = join(root, 'bench', 'fixtures');
+const REGISTRY = '127.0.0.1:5000';
+const RUNS = 5;
+const common = ['--base-registry', REGISTRY, '--set', 'MLRUN_DOCKER_REPO=bench', '--engine', 'docker'];
+const scratch = mkdtempSync(join(tmpdir(), 'mlrun-images-bench-'));
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+async function timed(command, args, options) {
+  const started = performance.now();
+  const result = await execa(command, args, { reject: false, all: true, ...options });
+  if (result.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.all}`);
+  return performance.now() - started;
+}
+
+if ((await execa('docker', ['info'], { reject: false })).exitCode !== 0) {
+  console.log('bench:build needs a running docker; run scripts/dev-engine.sh as root first');
+  process.exit(1);
+}
+const buildkit = (await execa('docker', ['buildx', 'version'], { reject: false })).exitCode === 0;
+console.log(`mlrun-images build benchmark: docker ${buildkit ? 'BuildKit' : 'classic builder'}, ${RUNS} runs each, median\n`);
+
+// (a) one image, no cache, so each run really builds.
+const one = join(fixtures, 'one');
+const tool = [];
+const plain = [];
+await timed('node', [bin, 'build', '--no-cache', ...common], { cwd: one });
+const dockerfile = join(one, '.build', 'dockerfiles', 'bench-one', 'Dockerfile');
+for (let run = 0; run < RUNS; run++) {
+  tool.push(await timed('node', [bin, 'build', '--no-cache', ...common], { cwd: one }));
+  plain.push(
+    await timed('docker', ['build', '--no-cache', '-q', '-f', dockerfile, '--build-arg', `BASE_IMAGE=${REGISTRY}/debian:bookworm`, '-t', 'bench/bench-one:plain', one], {
+      cwd: one,
+      env: { DOCKER_BUILDKIT: buildkit ? '1' : '0' },
+    }),
+  );
+}
+const overhead = median(tool) / median(plain);
+console.log('(a) one image (apt-get install openmpi-bin), --no-cache');
+console.log(`    mlrun-images build: ${seconds(median(tool))}   docker build: ${seconds(median(plain))}   ratio ${overhead.toFixed(3)} (target ≤ 1.05)`);
+
+// (b) fan-out: in parallel, then one after another.
+const fanOut = join(fixtures, 'fan-out');
+const summaryOf = (file) => JSON.parse(readFileSync(file, 'utf8')).images;
+const parallelWall = [];
+const criticalPaths = [];
+const sequentialWall = [];
+for (let run = 0; run < RUNS; run++) {
+  const summaryFile = join(scratch, `fan-out-${run}.json`);
+  parallelWall.push(await timed('node', [bin, 'build', '--no-cache', '--concurrency', '5', '--json', summaryFile, ...common], { cwd: fanOut }));
+  const images = summaryOf(summaryFile);
+  const duration = (name) => images.find((image) => image.name === name).durationSeconds * 1000;
+  criticalPaths.push(duration('parent') + Math.max(...images.filter((image) => image.name !== 'parent').map((image) => image.durationSeconds * 1000)));
+  sequentialWall.push(await timed('node', [bin, 'build', '--no-cache', '--concurrency', '1', ...common], { cwd: fanOut }));
+}
+const toCriticalPath = median(parallelWall) / median(criticalPaths);
+const toSequential = median(parallelWall) / median(sequentialWall);
+console.log('\n(b) fan-out: one parent (sleep 4), four children (sleep 6 each), --no-cache');
+console.log(`    --concurrency 5: ${seconds(median(parallelWall))}   critical path: ${seconds(median(criticalPaths))}   ratio ${toCriticalPath.toFixed(3)} (target ≤ 1.15)`);
+console.log(`    one after another (--concurrency 1, as make docker-images): ${seconds(median(sequentialWall))}   parallel/sequential ${toSequential.toFixed(3)}`);
+
+console.log('\nTargets');
+console.log(`  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)}`);
+console.log(`  ${toCriticalPath <= 1.15 ? 'PASS' : 'MISS'}  fan-out wall / critical path ≤ 1.15: ${toCriticalPath.toFixed(3)}`);
+rmSync(scratch, { recursive: true, force: true });

@@ -1,0 +1,268 @@
+import { describe, expect, test } from 'vitest';
+import {
+  buildCommand,
+  digestFromPushOutput,
+  formatCommand,
+  imageIdCommand,
+  probeCommand,
+  pullCommand,
+  pushCommand,
+  stepFromOutput,
+  type Engine,
+} from '../../src/build/engines.js';
+import type { BuildStep } from '../../src/build/plan.js';
+
+const DOCKER_CLASSIC: Engine = { name: 'docker', buildkit: false };
+const DOCKER_BUILDKIT: Engine = { name: 'docker', buildkit: true };
+const PODMAN: Engine = { name: 'podman', buildkit: false };
+const BUILDAH: Engine = { name: 'buildah', buildkit: false };
+
+function step(overrides: Partial<BuildStep> = {}): BuildStep {
+  return {
+    name: 'app',
+    reference: 'quay.io/mlrun/app:1.7.0',
+    parent: 'core',
+    dockerfile: '/work/.build/dockerfiles/app/Dockerfile',
+    context: '/work',
+    buildArgs: { MLRUN_VERSION: '1.7.0', MLRUN_DOCKER_REPO: 'mlrun', MLRUN_DOCKER_REGISTRY: 'quay.io/', BASE_IMAGE: 'quay.io/mlrun/core:1.7.0' },
+    labels: { 'org.opencontainers.image.title': 'app', 'org.opencontainers.image.version': '1.7.0' },
+    cacheFrom: [],
+    noCache: false,
+    pull: false,
+    push: false,
+    ...overrides,
+  };
+}
+
+const COMMON = [
+  '-f',
+  '/work/.build/dockerfiles/app/Dockerfile',
+  '-t',
+  'quay.io/mlrun/app:1.7.0',
+  '--build-arg',
+  'MLRUN_VERSION=1.7.0',
+  '--build-arg',
+  'MLRUN_DOCKER_REPO=mlrun',
+  '--build-arg',
+  'MLRUN_DOCKER_REGISTRY=quay.io/',
+  '--build-arg',
+  'BASE_IMAGE=quay.io/mlrun/core:1.7.0',
+];
+const LABELS = ['--label', 'org.opencontainers.image.title=app', '--label', 'org.opencontainers.image.version=1.7.0'];
+
+describe('buildCommand', () => {
+  test('docker, classic builder: DOCKER_BUILDKIT=0 and --force-rm', () => {
+    expect(buildCommand(DOCKER_CLASSIC, step())).toEqual({
+      command: 'docker',
+      args: ['build', ...COMMON, ...LABELS, '--force-rm', '/work'],
+      env: { DOCKER_BUILDKIT: '0' },
+    });
+  });
+
+  test('docker with BuildKit: inline cache, plain progress, no --force-rm', () => {
+    expect(buildCommand(DOCKER_BUILDKIT, step())).toEqual({
+      command: 'docker',
+      args: ['build', ...COMMON, '--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--progress=plain', ...LABELS, '/work'],
+      env: { DOCKER_BUILDKIT: '1' },
+    });
+  });
+
+  test('podman: no environment, no BuildKit or docker-only flags', () => {
+    const command = buildCommand(PODMAN, step());
+    expect(command).toEqual({ command: 'podman', args: ['build', ...COMMON, ...LABELS, '/work'] });
+    expect('env' in command).toBe(false);
+  });
+
+  test('buildah: `build --layers`', () => {
+    const command = buildCommand(BUILDAH, step());
+    expect(command).toEqual({ command: 'buildah', args: ['build', '--layers', ...COMMON, ...LABELS, '/work'] });
+    expect('env' in command).toBe(false);
+  });
+
+  test('cache images, --no-cache and --pull, in that order, before the context', () => {
+    const options = { cacheFrom: ['cache:a', 'quay.io/mlrun/app:cache'], noCache: true, pull: true };
+    expect(buildCommand(DOCKER_CLASSIC, step(options)).args.slice(COMMON.length + LABELS.length + 1)).toEqual([
+      '--cache-from',
+      'cache:a',
+      '--cache-from',
+      'quay.io/mlrun/app:cache',
+      '--no-cache',
+      '--pull',
+      '--force-rm',
+      '/work',
+    ]);
+    expect(buildCommand(PODMAN, step(options)).args.slice(-7)).toEqual(['--cache-from', 'cache:a', '--cache-from', 'quay.io/mlrun/app:cache', '--no-cache', '--pull', '/work']);
+  });
+
+  test('no --no-cache, --pull or --cache-from when not asked', () => {
+    for (const engine of [DOCKER_CLASSIC, DOCKER_BUILDKIT, PODMAN, BUILDAH]) {
+      const { args } = buildCommand(engine, step());
+      expect(args).not.toContain('--no-cache');
+      expect(args).not.toContain('--pull');
+      expect(args).not.toContain('--cache-from');
+      expect(args.at(-1)).toBe('/work');
+    }
+  });
+
+  test('build argument values and labels are single argv words, however they look', () => {
+    const { args } = buildCommand(DOCKER_CLASSIC, step({ buildArgs: { BASE_IMAGE: 'python:3.9', EMPTY: '' }, labels: { 'org.opencontainers.image.description': "it's a = b" } }));
+    expect(args).toContain('EMPTY=');
+    expect(args).toContain("org.opencontainers.image.description=it's a = b");
+  });
+
+  test.each([
+    ['127.0.0.1:5000/debian:bookworm'],
+    ['127.0.0.1/debian:bookworm'],
+    ['localhost:5000/mlrun/core:1.7.0'],
+    ['localhost/debian'],
+    ['[::1]:5000/debian:bookworm'],
+  ])('podman and buildah: --tls-verify=false when BASE_IMAGE is on a loopback registry (%s)', (base) => {
+    for (const engine of [PODMAN, BUILDAH]) {
+      const { args } = buildCommand(engine, step({ buildArgs: { BASE_IMAGE: base } }));
+      expect(args.filter((arg) => arg === '--tls-verify=false')).toHaveLength(1);
+      expect(args.at(-1)).toBe('/work');
+    }
+  });
+
+  test.each([['quay.io/mlrun/core:1.7.0'], ['debian:bookworm'], ['registry.example.com:5000/debian'], ['localhost.example.com/debian'], ['128.0.0.1:5000/debian']])(
+    'no --tls-verify=false when BASE_IMAGE is not on a loopback registry (%s)',
+    (base) => {
+      for (const engine of [PODMAN, BUILDAH]) expect(buildCommand(engine, step({ buildArgs: { BASE_IMAGE: base } })).args).not.toContain('--tls-verify=false');
+    },
+  );
+
+  test('docker never gets --tls-verify', () => {
+    for (const engine of [DOCKER_CLASSIC, DOCKER_BUILDKIT]) {
+      expect(buildCommand(engine, step({ buildArgs: { BASE_IMAGE: '127.0.0.1:5000/debian:bookworm' } })).args.join(' ')).not.toContain('tls-verify');
+    }
+  });
+
+  test('the target reference does not decide the TLS flag, the base does', () => {
+    const { args } = buildCommand(PODMAN, step({ reference: '127.0.0.1:5000/mlrun/app:1.7.0', buildArgs: { BASE_IMAGE: 'debian:bookworm' } }));
+    expect(args).not.toContain('--tls-verify=false');
+  });
+});
+
+describe('pushCommand', () => {
+  test('docker: plain `docker push`, the digest comes from its output', () => {
+    expect(pushCommand(DOCKER_CLASSIC, 'quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({ command: 'docker', args: ['push', 'quay.io/mlrun/app:1.7.0'] });
+    expect(pushCommand(DOCKER_BUILDKIT, '127.0.0.1:5000/mlrun/app:1.7.0', '/d')).toEqual({ command: 'docker', args: ['push', '127.0.0.1:5000/mlrun/app:1.7.0'] });
+  });
+
+  test('podman and buildah: --digestfile', () => {
+    expect(pushCommand(PODMAN, 'quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({
+      command: 'podman',
+      args: ['push', '--digestfile', '/work/.build/digests/app', 'quay.io/mlrun/app:1.7.0'],
+    });
+    expect(pushCommand(BUILDAH, 'quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({
+      command: 'buildah',
+      args: ['push', '--digestfile', '/work/.build/digests/app', 'quay.io/mlrun/app:1.7.0'],
+    });
+  });
+
+  test('podman and buildah: --tls-verify=false for a 127.0.0.1 or localhost registry', () => {
+    expect(pushCommand(BUILDAH, '127.0.0.1:5000/e2e/app:1', '/d')).toEqual({
+      command: 'buildah',
+      args: ['push', '--tls-verify=false', '--digestfile', '/d', '127.0.0.1:5000/e2e/app:1'],
+    });
+    expect(pushCommand(PODMAN, 'localhost:5000/e2e/app:1', '/d').args).toContain('--tls-verify=false');
+    expect(pushCommand(PODMAN, 'quay.io/e2e/app:1', '/d').args).not.toContain('--tls-verify=false');
+  });
+});
+
+describe('other commands', () => {
+  test('pullCommand, with the TLS flag for a loopback registry on podman/buildah', () => {
+    expect(pullCommand(DOCKER_CLASSIC, '127.0.0.1:5000/mlrun/app:cache')).toEqual({ command: 'docker', args: ['pull', '127.0.0.1:5000/mlrun/app:cache'] });
+    expect(pullCommand(PODMAN, '127.0.0.1:5000/mlrun/app:cache')).toEqual({ command: 'podman', args: ['pull', '--tls-verify=false', '127.0.0.1:5000/mlrun/app:cache'] });
+    expect(pullCommand(BUILDAH, 'mlrun/app:cache')).toEqual({ command: 'buildah', args: ['pull', 'mlrun/app:cache'] });
+  });
+
+  test('imageIdCommand', () => {
+    expect(imageIdCommand(DOCKER_CLASSIC, 'mlrun/app:1')).toEqual({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', 'mlrun/app:1'] });
+    expect(imageIdCommand(PODMAN, 'mlrun/app:1')).toEqual({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', 'mlrun/app:1'] });
+    expect(imageIdCommand(BUILDAH, 'mlrun/app:1')).toEqual({ command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', 'mlrun/app:1'] });
+  });
+
+  test('probeCommand', () => {
+    expect(probeCommand('docker')).toEqual({ command: 'docker', args: ['info', '--format', '{{.ID}}'] });
+    expect(probeCommand('podman')).toEqual({ command: 'podman', args: ['info', '--format', '{{.ID}}'] });
+    expect(probeCommand('buildah')).toEqual({ command: 'buildah', args: ['version'] });
+  });
+});
+
+describe('stepFromOutput', () => {
+  test('BuildKit lines', () => {
+    expect(stepFromOutput('#7 [2/4] RUN apt-get update')).toBe('2/4 RUN apt-get update');
+    expect(stepFromOutput('#12 [build 3/5] RUN npm ci')).toBe('3/5 RUN npm ci');
+    expect(stepFromOutput('#5 [stage-1 1/2] FROM docker.io/library/nginx:1.27@sha256:abc')).toBe('1/2 FROM docker.io/library/nginx:1.27@sha256:abc');
+  });
+
+  test('classic builder lines', () => {
+    expect(stepFromOutput('Step 2/4 : RUN echo hi')).toBe('2/4 RUN echo hi');
+    expect(stepFromOutput('Step 10/12 : ENV A=b')).toBe('10/12 ENV A=b');
+  });
+
+  test('buildah (and podman) lines', () => {
+    expect(stepFromOutput('STEP 1/3: FROM debian:bookworm')).toBe('1/3 FROM debian:bookworm');
+    expect(stepFromOutput('STEP 3/3: COMMIT mlrun/app:1.7.0')).toBe('3/3 COMMIT mlrun/app:1.7.0');
+  });
+
+  test.each([
+    '#7 DONE 0.3s',
+    '#5 [internal] load build definition from Dockerfile',
+    '#8 0.512 Reading package lists...',
+    ' ---> Running in 4b1c2d3e',
+    'Successfully built 0123456789ab',
+    'Sending build context to Docker daemon  2.048kB',
+    '  Step 2/4 : RUN echo indented',
+    'step 2/4 : RUN lower case',
+    'Getting image source signatures',
+    '',
+  ])('not a step: %j', (line) => {
+    expect(stepFromOutput(line)).toBeUndefined();
+  });
+});
+
+describe('digestFromPushOutput', () => {
+  const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+  test('the digest of docker push output', () => {
+    const output = [
+      'The push refers to repository [127.0.0.1:5000/e2e/app]',
+      '5f70bf18a086: Pushed',
+      `1.7.0: digest: ${digest} size: 1570`,
+    ].join('\n');
+    expect(digestFromPushOutput(output)).toBe(digest);
+  });
+
+  test('no digest in the output', () => {
+    expect(digestFromPushOutput('The push refers to repository [quay.io/mlrun/app]\nunauthorized: access denied')).toBeUndefined();
+    expect(digestFromPushOutput('')).toBeUndefined();
+    expect(digestFromPushOutput('latest: digest: sha256:abc123 size: 1')).toBeUndefined();
+  });
+});
+
+describe('formatCommand', () => {
+  test('plain words stay as they are', () => {
+    expect(formatCommand({ command: 'docker', args: ['push', 'quay.io/mlrun/app:1.7.0'] })).toBe('docker push quay.io/mlrun/app:1.7.0');
+    expect(formatCommand({ command: 'docker', args: ['build', '--build-arg', 'MLRUN_DOCKER_REGISTRY=', '-f', '/a/b_c/Dockerfile', '--progress=plain', '.'] })).toBe(
+      'docker build --build-arg MLRUN_DOCKER_REGISTRY= -f /a/b_c/Dockerfile --progress=plain .',
+    );
+  });
+
+  test('words with spaces, braces or quotes are single-quoted, a quote inside as \'\\\'\'', () => {
+    expect(formatCommand({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', 'x'] })).toBe("docker image inspect --format '{{.Id}}' x");
+    expect(formatCommand({ command: 'docker', args: ['--label', 'org.opencontainers.image.description=The core image'] })).toBe(
+      "docker --label 'org.opencontainers.image.description=The core image'",
+    );
+    expect(formatCommand({ command: 'echo', args: ["it's"] })).toBe("echo 'it'\\''s'");
+    expect(formatCommand({ command: 'echo', args: ['$HOME', 'a;b', ''] })).toBe("echo '$HOME' 'a;b' ''");
+  });
+
+  test('the environment comes first, as NAME=value', () => {
+    expect(formatCommand(buildCommand(DOCKER_CLASSIC, step({ buildArgs: {}, labels: {} })))).toBe(
+      'DOCKER_BUILDKIT=0 docker build -f /work/.build/dockerfiles/app/Dockerfile -t quay.io/mlrun/app:1.7.0 --force-rm /work',
+    );
+    expect(formatCommand({ command: 'x', args: [], env: { A: 'has space', B: '1' } })).toBe("A='has space' B=1 x");
+  });
+});
