@@ -5,7 +5,7 @@ import { ManifestError, MlrunImagesError, StaleError, UsageError } from './error
 import { layerKindsOf, loadFamily, renderFamily, type Family } from './family.js';
 import { compareOutput, PACKAGE_ROOT, readManifestText, readSchema, readTemplates, writeOutput, type OutputDifference } from './files.js';
 import { renderMermaid } from './graph/mermaid.js';
-import { buildImages, type BuildFlags } from './build/command.js';
+import type { BuildFlags } from './build/command.js';
 import type { ProcessRunner } from './build/process.js';
 import { didYouMean } from './suggest.js';
 
@@ -192,6 +192,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'build': {
         const { family, templates } = loadFromDisk(invocation, io.env);
         const files = renderFamily(family, templates);
+        // Loaded here: the build's process runner (execa) takes as long to load as the rest of generate.
+        const { buildImages } = await import('./build/command.js');
         return await buildImages(family, files, dirname(invocation.manifestPath), invocation.build, {
           env: io.env,
           cwd: io.cwd,

@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { MlrunImagesError, UsageError } from '../errors.js';
 import type { Family, GeneratedFiles } from '../family.js';
 import { buildCommand, ENGINES, formatCommand, imageIdCommand, probeCommand, pullCommand, pushCommand, type Engine, type EngineName } from './engines.js';
-import { planBuild, type BuildPlan } from './plan.js';
+import { planBuild, selectImages, type BuildPlan } from './plan.js';
 import { execaRunner, type ProcessRunner } from './process.js';
 import { formatSummary, plainReporter, terminalReporter, type Output } from './progress.js';
 import { runBuild, type BuildLog, type ImageResult } from './run.js';
@@ -71,8 +71,7 @@ async function gitRevision(folder: string): Promise<{ revision?: string; source?
     const result = await execa('git', args, { cwd: folder, reject: false });
     return result.exitCode === 0 ? result.stdout.trim() : undefined;
   };
-  const revision = await git('rev-parse', 'HEAD');
-  const remote = await git('remote', 'get-url', 'origin');
+  const [revision, remote] = await Promise.all([git('rev-parse', 'HEAD'), git('remote', 'get-url', 'origin')]);
   // A remote URL may carry credentials (https://user:token@host/…); they never reach a label.
   const source = remote?.replace(/\/\/[^/@]+@/, '//');
   return { ...(revision ? { revision } : {}), ...(source ? { source } : {}) };
@@ -118,7 +117,11 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
   const buildDir = buildFolder(manifestDir);
   const dockerfileDir = join(buildDir, 'dockerfiles');
   const env = io.env;
-  const git = await gitRevision(manifestDir);
+  // Mistakes on the command line are reported before any engine is asked anything.
+  selectImages(family, flags.images, flags.noDeps);
+  const concurrency = concurrencyOf(flags.concurrency);
+  const requestedEngine = flags.engine ?? (env.MLRUN_BUILD_ENGINE || undefined);
+  const [git, detected] = await Promise.all([gitRevision(manifestDir), flags.dryRun ? undefined : detectEngine(requestedEngine, runner)]);
   const plan = planBuild(family, {
     selected: flags.images,
     noDeps: flags.noDeps,
@@ -132,7 +135,6 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
     contextOf: (name) => resolve(manifestDir, family.images.get(name)!.spec.context ?? '.'),
     ...git,
   });
-  const concurrency = concurrencyOf(flags.concurrency);
 
   if (flags.dryRun) {
     // The Dockerfiles are written so the printed commands can be run as they are; no engine is asked anything.
@@ -143,7 +145,7 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
     return 0;
   }
 
-  const engine = await detectEngine(flags.engine ?? (env.MLRUN_BUILD_ENGINE || undefined), runner);
+  const engine = detected!;
   writeDockerfiles(dockerfileDir, files);
   const now = () => Date.now();
   const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
