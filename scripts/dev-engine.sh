@@ -5,10 +5,24 @@
 # Safe to run again: whatever is already there is left as it is.
 set -euo pipefail
 
+# `dev-engine.sh stop` stops what an earlier run started (CI does this when it ends).
 STATE=${MLRUN_IMAGES_ENGINE_STATE:-/var/lib/mlrun-images}
 REGISTRY=127.0.0.1:5000
 BASE_IMAGE=$REGISTRY/debian:bookworm
+STARTED=$STATE/started.pids
 log() { printf 'dev-engine: %s\n' "$*"; }
+
+if [ "${1:-}" = stop ]; then
+  if [ -f "$STARTED" ]; then
+    # Only a process that is still the dockerd or registry this script started (a PID can be reused).
+    while read -r pid name; do
+      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] && kill "$pid" 2>/dev/null || true
+    done <"$STARTED"
+    rm -f "$STARTED"
+    log "stopped what it had started"
+  fi
+  exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
   echo "dev-engine: run as root (it installs packages and starts dockerd)" >&2
@@ -20,6 +34,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v buildah >/dev/null || missing+=(buildah)
+command -v curl >/dev/null || missing+=(curl ca-certificates)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt-get update -qq
@@ -29,7 +44,8 @@ mkdir -p "$STATE"
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd (log: $STATE/dockerd.log)"
-  nohup dockerd --host unix:///var/run/docker.sock >"$STATE/dockerd.log" 2>&1 &
+  nohup dockerd --host unix:///var/run/docker.sock </dev/null >"$STATE/dockerd.log" 2>&1 &
+  echo "$! dockerd" >>"$STARTED"
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { echo "dev-engine: dockerd did not start; see $STATE/dockerd.log" >&2; exit 1; }
 fi
@@ -47,7 +63,8 @@ storage:
 http:
   addr: $REGISTRY
 YAML
-  nohup docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 &
+  nohup docker-registry serve "$STATE/registry.yml" </dev/null >"$STATE/registry.log" 2>&1 &
+  echo "$! docker-registry" >>"$STARTED"
   for _ in $(seq 1 30); do curl -fsS "http://$REGISTRY/v2/" >/dev/null 2>&1 && break; sleep 1; done
   curl -fsS "http://$REGISTRY/v2/" >/dev/null || { echo "dev-engine: the registry did not start; see $STATE/registry.log" >&2; exit 1; }
 fi

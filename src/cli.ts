@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ManifestError, MlrunImagesError, StaleError, UsageError } from './errors.js';
-import { layerKindsOf, loadFamily, renderFamily, type Family } from './family.js';
+import { loadFamily, renderFamily, type Family } from './family.js';
+import { layerKindsOf } from './render/templates.js';
 import { compareOutput, PACKAGE_ROOT, readManifestText, readSchema, readTemplates, writeOutput, type OutputDifference } from './files.js';
 import { renderMermaid } from './graph/mermaid.js';
 import type { BuildFlags } from './build/command.js';
@@ -51,6 +52,11 @@ Build options:
 Exit codes: 0 done, 1 --check found differences or a build failed, 2 invalid manifest or usage, 130 interrupted.`;
 
 const COMMANDS = ['generate', 'list', 'graph', 'build'];
+/** Options that mean something to one command only; the others take just --manifest and --set. */
+const COMMAND_OPTIONS: Record<string, readonly string[]> = {
+  generate: ['out', 'check'],
+  build: ['engine', 'concurrency', 'no-deps', 'no-cache', 'pull', 'push', 'cache-from', 'base-registry', 'json', 'dry-run'],
+};
 
 const OPTIONS = {
   manifest: { type: 'string', short: 'f' },
@@ -101,6 +107,12 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
   if (values.help) return 'help';
   if (values.version) return 'version';
   const [command, ...extra] = positionals;
+  for (const option of Object.keys(values)) {
+    const owner = Object.entries(COMMAND_OPTIONS).find(([, options]) => options.includes(option))?.[0];
+    if (owner !== undefined && owner !== command && command !== undefined && COMMANDS.includes(command)) {
+      throw new UsageError(`--${option} is an option of \`${owner}\`, not of \`${command}\``);
+    }
+  }
   if (extra.length > 0 && command !== 'build') throw new UsageError(`unexpected argument \`${extra[0]}\`\n\n${USAGE}`);
   const manifestPath = resolve(cwd, values.manifest ?? 'images.yaml');
   return {
@@ -221,6 +233,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (error instanceof MlrunImagesError) {
       io.stderr.write(`mlrun-images: ${error.message}\n`);
       return error.exitCode;
+    }
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (typeof code === 'string' && syscall !== undefined) {
+      io.stderr.write(`mlrun-images: ${(error as Error).message}\n`);
+      return 2;
     }
     throw error;
   }

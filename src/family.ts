@@ -1,15 +1,15 @@
 import { parseManifest, type ManifestSource, type ParsedManifest } from './config/load.js';
-import { checkControlCharacters, checkImage } from './config/rules.js';
+import { checkControlCharacters, checkImage, CONTROL_CHARACTER } from './config/rules.js';
 import { checkMergedLayer, checkShape, type JsonSchema } from './config/schema.js';
 import type { Manifest } from './config/types.js';
-import { checkOverrides, interpolate, isReleaseVariable, resolveVariableValues } from './config/variables.js';
-import { ManifestError, type Diagnostic } from './errors.js';
+import { checkOverrides, interpolate, resolveVariableValues } from './config/variables.js';
+import { ManifestError, UsageError, type Diagnostic } from './errors.js';
 import { applyExtends, type InheritedImage } from './graph/inherit.js';
 import { orderImages } from './graph/order.js';
 import { imageReference, NAMING_DEFAULTS, type NamingValues } from './naming.js';
 import { isValidImageName } from './reference.js';
 import { RenderError, renderImage } from './render/dockerfile.js';
-import { compileTemplates, layerKindsOf, type TemplateSources } from './render/templates.js';
+import { compileTemplates, type TemplateSources } from './render/templates.js';
 
 export interface FamilyInputs {
   source: ManifestSource;
@@ -36,16 +36,23 @@ export interface Family {
 }
 
 /**
- * One problem per node: checks run in pipeline order, so the first problem found at a node is the
- * cause and later ones at the same node are its echoes (an undefined variable, then the invalid reference it left).
+ * Problems come in groups, one per pipeline stage, in order. A later stage's problem at a node an earlier
+ * stage already reported is its echo (an undefined variable, then the invalid reference it left) and is dropped.
  */
-function fail(diagnostics: Diagnostic[]): never {
-  const firstPerNode = new Map<string, Diagnostic>();
-  for (const diagnostic of diagnostics) {
-    const node = `${diagnostic.location.line}:${diagnostic.location.col}`;
-    if (!firstPerNode.has(node)) firstPerNode.set(node, diagnostic);
+function fail(...stages: Diagnostic[][]): never {
+  const claimed = new Set<string>();
+  const kept = new Map<string, Diagnostic>();
+  for (const stage of stages) {
+    const nodes = new Set<string>();
+    for (const diagnostic of stage) {
+      const node = `${diagnostic.location.line}:${diagnostic.location.col}`;
+      if (claimed.has(node)) continue;
+      nodes.add(node);
+      kept.set(`${node}:${diagnostic.message}`, diagnostic);
+    }
+    for (const node of nodes) claimed.add(node);
   }
-  const sorted = [...firstPerNode.values()].sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
+  const sorted = [...kept.values()].sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
   throw new ManifestError(sorted);
 }
 
@@ -53,70 +60,71 @@ function namingValues(values: Readonly<Record<string, string>>): NamingValues {
   return Object.fromEntries(Object.keys(NAMING_DEFAULTS).map((name) => [name, values[name] ?? ''])) as NamingValues;
 }
 
-/** When the shape is wrong the later checks cannot run, but undefined variables can still be found and reported with it. */
-function variableProblemsDespiteShape(manifest: ParsedManifest): Diagnostic[] {
-  const data = manifest.data as Record<string, unknown> | null;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
-  const declared = data.variables ?? {};
-  if (typeof declared !== 'object' || declared === null || Object.values(declared).some((value) => typeof value !== 'string')) return [];
-  return interpolate(manifest, { ...NAMING_DEFAULTS, ...(declared as Record<string, string>) }).diagnostics;
+/** Declared variables over MLRun's naming defaults. */
+function declaredVariables(data: unknown): Record<string, string> {
+  const variables = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).variables : undefined;
+  const declared: Record<string, string> = { ...NAMING_DEFAULTS };
+  if (variables !== null && typeof variables === 'object' && !Array.isArray(variables)) {
+    // A value of the wrong type is reported by the schema; the name is still declared, so its uses are not reported too.
+    for (const [name, value] of Object.entries(variables)) declared[name] = typeof value === 'string' ? value : String(value);
+  }
+  return declared;
 }
 
 /** load → validate → resolve: every problem is collected and reported at once as a ManifestError. */
 export function loadFamily({ source, schema, layerKinds, env, overrides }: FamilyInputs): Family {
   const manifest = parseManifest(source);
-  const shapeProblems = [...checkShape(manifest, schema), ...checkControlCharacters(manifest)];
-  if (shapeProblems.length > 0) fail([...shapeProblems, ...variableProblemsDespiteShape(manifest)]);
+  const unknownOverrides = checkOverrides(Object.keys(declaredVariables(manifest.data)), overrides);
+  if (unknownOverrides) throw new UsageError(unknownOverrides);
+  const textProblems = checkControlCharacters(manifest);
+  if (manifest.data === null || typeof manifest.data !== 'object' || Array.isArray(manifest.data)) fail(textProblems, checkShape(manifest, schema));
 
-  const raw = manifest.data as Manifest;
-  const defaults = { ...NAMING_DEFAULTS, ...raw.variables };
+  const defaults = declaredVariables(manifest.data);
   const values = resolveVariableValues({ declared: defaults, env, overrides });
-  const diagnostics: Diagnostic[] = [...checkOverrides(manifest, defaults, overrides)];
+  const declaredInFile = (manifest.data as { variables?: unknown }).variables;
   const origin = (name: string) => (name in overrides ? `--set ${name}` : env[name] !== undefined ? `the environment variable ${name}` : `the default of ${name}`);
-  const variableLocation = (name: string) => manifest.locate(raw.variables && name in raw.variables ? ['variables', name] : [], 'key');
-  for (const [name, value] of Object.entries(values)) {
-    if (/[\u0000-\u001f\u007f]/.test(value)) {
-      diagnostics.push({ location: variableLocation(name), message: `${origin(name)} holds a line break or another control character; variable values must be one line` });
-    }
-  }
-  if (diagnostics.length > 0) fail(diagnostics);
+  const variableLocation = (name: string) =>
+    manifest.locate(declaredInFile && typeof declaredInFile === 'object' && name in declaredInFile ? ['variables', name] : [], 'key');
+  const valueProblems = Object.entries(values)
+    .filter(([, value]) => CONTROL_CHARACTER.test(value))
+    .map(([name]) => ({ location: variableLocation(name), message: `${origin(name)} holds a line break or another control character; variable values must be one line` }));
+  if (textProblems.length + valueProblems.length > 0) fail(textProblems, valueProblems);
 
+  // The shape is checked after interpolation, so `${PORT}` may stand where the schema wants a port.
   const interpolated = interpolate(manifest, values);
-  diagnostics.push(...interpolated.diagnostics);
+  const shapeProblems = checkShape({ ...manifest, data: interpolated.data }, schema);
+  if (interpolated.diagnostics.length + shapeProblems.length > 0) fail(interpolated.diagnostics, shapeProblems);
   const data = interpolated.data as Manifest;
 
   const inherited = applyExtends(manifest, data);
-  diagnostics.push(...inherited.diagnostics);
   const ordered = orderImages(manifest, inherited.images, inherited.partial);
-  diagnostics.push(...ordered.diagnostics);
+  const meaningProblems: Diagnostic[] = [...inherited.diagnostics, ...ordered.diagnostics];
   for (const image of inherited.images.values()) {
-    diagnostics.push(...checkImage(image, { manifest, layerKinds, values }));
+    meaningProblems.push(...checkImage(image, { manifest, layerKinds, values }));
     for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
-      if (layer.params.id !== undefined && !inherited.partial.has(image.name)) diagnostics.push(...checkMergedLayer(manifest, schema, layer.path.slice(0, -1), layer.kind, layer.params));
+      if (layer.params.id !== undefined && !inherited.partial.has(image.name)) meaningProblems.push(...checkMergedLayer(manifest, schema, layer.path.slice(0, -1), layer.kind, layer.params));
     }
   }
 
   const references = new Map<string, string>();
+  const namingProblems: Diagnostic[] = [];
   const naming = namingValues(values);
   for (const name of ordered.order.filter(isValidImageName)) {
     const reference = imageReference(name, naming);
-    if (reference.ok) {
-      references.set(name, reference.value);
-    } else {
-      const problem = `${origin(reference.variable)}: ${reference.problem}`;
-      if (!diagnostics.some((d) => d.message === problem)) diagnostics.push({ location: variableLocation(reference.variable), message: problem });
-    }
+    if (reference.ok) references.set(name, reference.value);
+    else namingProblems.push({ location: variableLocation(reference.variable), message: `${origin(reference.variable)}: ${reference.problem}` });
   }
-  if (diagnostics.length > 0) fail(diagnostics);
+  if (meaningProblems.length + namingProblems.length > 0) fail(meaningProblems, namingProblems);
 
   return { manifest, defaults, values, images: inherited.images, order: ordered.order, references };
 }
 
-/** Release variables at their declared defaults, the rest as they are: what generated files are made with. */
+/**
+ * Generated files name a parent image with the declared defaults only (the build passes the real reference
+ * as BASE_IMAGE), so no naming variable from the environment changes them.
+ */
 function generationValues(family: Family): NamingValues {
-  const values: Record<string, string> = { ...family.values };
-  for (const name of Object.keys(values)) if (isReleaseVariable(name)) values[name] = family.defaults[name]!;
-  return namingValues(values);
+  return namingValues(family.defaults);
 }
 
 /** Output files by path relative to the output folder (`mlrun/Dockerfile`), in build order. */
@@ -146,4 +154,3 @@ export function renderFamily(family: Family, templateSources: TemplateSources): 
   return files;
 }
 
-export { layerKindsOf };

@@ -1,5 +1,6 @@
 import { formatDiagnostic, ManifestError } from '../src/errors.js';
-import { layerKindsOf, loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/family.js';
+import { loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/family.js';
+import { layerKindsOf } from '../src/render/templates.js';
 import { readSchema, readTemplates, PACKAGE_ROOT } from '../src/files.js';
 import type { TemplateSources } from '../src/render/templates.js';
 

@@ -48,11 +48,13 @@ function concurrencyOf(text: string | undefined): number {
 }
 
 /** --engine, then MLRUN_BUILD_ENGINE, then the first of docker, podman, buildah that answers. */
+function checkedEngineName(name: string): EngineName {
+  if (!(ENGINES as readonly string[]).includes(name)) throw new UsageError(`unknown engine \`${name}\`: expected one of ${ENGINES.join(', ')}`);
+  return name as EngineName;
+}
+
 export async function detectEngine(requested: string | undefined, runner: ProcessRunner): Promise<Engine> {
-  if (requested !== undefined && !(ENGINES as readonly string[]).includes(requested)) {
-    throw new UsageError(`unknown engine \`${requested}\`: expected one of ${ENGINES.join(', ')}`);
-  }
-  const candidates = requested ? [requested as EngineName] : ENGINES;
+  const candidates = requested !== undefined ? [checkedEngineName(requested)] : ENGINES;
   for (const name of candidates) {
     const probe = await runner.run(probeCommand(name));
     if (probe.exitCode !== 0) continue;
@@ -137,10 +139,9 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
   });
 
   if (flags.dryRun) {
+    const engine: Engine = { name: checkedEngineName(requestedEngine ?? 'docker'), buildkit: false };
     // The Dockerfiles are written so the printed commands can be run as they are; no engine is asked anything.
     writeDockerfiles(dockerfileDir, files);
-    const engine: Engine = { name: (flags.engine ?? (env.MLRUN_BUILD_ENGINE || 'docker')) as EngineName, buildkit: false };
-    if (!(ENGINES as readonly string[]).includes(engine.name)) throw new UsageError(`unknown engine \`${engine.name}\`: expected one of ${ENGINES.join(', ')}`);
     io.stdout.write(dryRunText(plan, engine, buildDir));
     return 0;
   }

@@ -1,4 +1,5 @@
-import { parseReference } from '../reference.js';
+import { formatReference, parseReference } from '../reference.js';
+import { shellWord } from '../render/templates.js';
 import type { BuildStep } from './plan.js';
 
 export const ENGINES = ['docker', 'podman', 'buildah'] as const;
@@ -25,13 +26,19 @@ function tlsVerifyFlag(engine: Engine, reference: string): string[] {
   return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host) ? ['--tls-verify=false'] : [];
 }
 
+function withoutTag(reference: string): string {
+  const parsed = parseReference(reference);
+  return parsed.ok ? formatReference({ ...parsed.reference, tag: undefined, digest: undefined }) : reference;
+}
+
 export function buildCommand(engine: Engine, step: BuildStep): Command {
   const args = engine.name === 'buildah' ? ['build', '--layers'] : ['build'];
   args.push('-f', step.dockerfile, '-t', step.reference);
   for (const [name, value] of Object.entries(step.buildArgs)) args.push('--build-arg', `${name}=${value}`);
   if (engine.name === 'docker' && engine.buildkit) args.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--progress=plain');
   for (const [name, value] of Object.entries(step.labels)) args.push('--label', `${name}=${value}`);
-  for (const reference of step.cacheFrom) args.push('--cache-from', reference);
+  // podman and buildah take a repository for --cache-from, and refuse a tag.
+  for (const reference of step.cacheFrom) args.push('--cache-from', engine.name === 'docker' ? reference : withoutTag(reference));
   if (step.noCache) args.push('--no-cache');
   if (step.pull) args.push('--pull');
   if (engine.name === 'docker' && !engine.buildkit) args.push('--force-rm');
@@ -80,7 +87,6 @@ export function stepFromOutput(line: string): string | undefined {
 
 /** A command line as a person would paste it into a shell. */
 export function formatCommand({ command, args, env }: Command): string {
-  const quote = (word: string) => (/^[A-Za-z0-9@%+=:,./_-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
-  const prefix = Object.entries(env ?? {}).map(([name, value]) => `${name}=${quote(value)} `).join('');
-  return `${prefix}${[command, ...args].map(quote).join(' ')}`;
+  const prefix = Object.entries(env ?? {}).map(([name, value]) => `${name}=${shellWord(value)} `).join('');
+  return `${prefix}${[command, ...args].map(shellWord).join(' ')}`;
 }

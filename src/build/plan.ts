@@ -44,7 +44,7 @@ export interface BuildStep {
   /** Pull this image first (a failure is not an error): MLRun's cache convention. */
   pullForCache?: string;
   noCache: boolean;
-  /** Refresh the external base: never for an image built on a parent of this run. */
+  /** Refresh the external base: never for an image built `from` another image of the family. */
   pull: boolean;
   push: boolean;
 }
@@ -107,7 +107,7 @@ export function planBuild(family: Family, options: BuildOptions): BuildPlan {
       cacheFrom: [...options.cacheFrom, ...(pullForCache ? [pullForCache] : [])],
       ...(pullForCache ? { pullForCache } : {}),
       noCache: options.noCache,
-      pull: options.pull && !(from !== undefined && inRun.has(from)),
+      pull: options.pull && from === undefined,
       push: options.push,
     };
   });

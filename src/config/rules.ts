@@ -4,8 +4,10 @@ import { isValidImageName, parseReference } from '../reference.js';
 import { didYouMean } from '../suggest.js';
 import type { NodePath, ParsedManifest } from './load.js';
 import { withBuildArgValues } from './variables.js';
+import { baseArgName } from '../render/dockerfile.js';
+import { rawTextProblem } from '../render/templates.js';
 
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const APT_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
@@ -13,7 +15,7 @@ const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/@+-]*$/;
 const USER = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\$[A-Za-z_][A-Za-z0-9_]*)(?::(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\$[A-Za-z_][A-Za-z0-9_]*))?$/;
 
 const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
-const HEREDOC = /<<-?\s*["']?[A-Za-z_]/;
+const PYTHON_COMMAND = /^[A-Za-z0-9._/+-]+$/;
 
 const PIP_NAME = String.raw`[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?`;
 const PIP_EXTRAS = String.raw`\[\s*${PIP_NAME}(?:\s*,\s*${PIP_NAME})*\s*\]`;
@@ -34,7 +36,7 @@ export function isValidPipRequirement(spec: string): boolean {
 
 /** A relative path that stays inside the build context. */
 function isContextPath(path: string): boolean {
-  return path !== '' && !path.startsWith('/') && !path.split('/').includes('..');
+  return path !== '' && !path.startsWith('/') && !path.startsWith('-') && !path.split('/').includes('..');
 }
 
 /** Manifest strings may never hold line breaks or other control characters: they would start new instructions. */
@@ -91,6 +93,13 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
   checkKeys('env', ENV_NAME, 'environment variable name (letters, digits and _, not starting with a digit)');
   checkKeys('args', ENV_NAME, 'build argument name (letters, digits and _, not starting with a digit)');
   checkKeys('labels', LABEL_KEY, 'label key (letters, digits and . _ / -)');
+  image.stages.forEach((stage) => {
+    for (const field of ['env', 'args'] as const) {
+      for (const key of Object.keys(stage[field] ?? {})) {
+        if (!ENV_NAME.test(key)) report([...stage.path, field, key], `\`${key}\` is not a valid ${field === 'env' ? 'environment variable' : 'build argument'} name (letters, digits and _, not starting with a digit)`, 'key');
+      }
+    }
+  });
 
   if (spec.workdir !== undefined && !ABSOLUTE_PATH.test(spec.workdir)) {
     report(pathOf('workdir'), `workdir \`${spec.workdir}\` must be an absolute path of letters, digits and . _ / @ + -`);
@@ -109,6 +118,10 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
   image.stages.forEach((stage, index) => {
     if (!STAGE_NAME.test(stage.name)) report([...stage.path, 'name'], `stage name \`${stage.name}\` must be lowercase letters, digits and . _ -, starting with a letter`);
     if (stageNames.indexOf(stage.name) !== index) report([...stage.path, 'name'], `stage name \`${stage.name}\` is used twice in image \`${image.name}\``);
+    const sameArg = stageNames.findIndex((other) => baseArgName(other) === baseArgName(stage.name));
+    if (sameArg !== index && stageNames[sameArg] !== stage.name) {
+      report([...stage.path, 'name'], `stage names \`${stageNames[sameArg]}\` and \`${stage.name}\` would share the build argument ${baseArgName(stage.name)}; rename one`);
+    }
     checkBase(stage.base, [...stage.path, 'base'], `stage \`${stage.name}\` of image \`${image.name}\``);
     if (stage.workdir !== undefined && !ABSOLUTE_PATH.test(stage.workdir)) report([...stage.path, 'workdir'], `workdir \`${stage.workdir}\` must be an absolute path`);
     if (stage.user !== undefined && !USER.test(stage.user)) report([...stage.path, 'user'], `user \`${stage.user}\` must be NAME, UID, NAME:GROUP or \$VARIABLE`);
@@ -130,6 +143,7 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
         });
         break;
       case 'pip':
+        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report([...path, 'python'], `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
         list('packages').forEach((spec, index) => {
           if (!isValidPipRequirement(withBuildArgValues(spec, values))) {
             report([...path, 'packages', index], `invalid pip requirement \`${spec.replace(/\u0000/g, '')}\`: expected NAME[extras] with optional version specifiers (==1.2, ~=1.2, >=1,<2), a URL (NAME @ https://…) and a marker (; python_version < "3.10")`);
@@ -156,8 +170,8 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
       }
       case 'run':
         list('commands').forEach((command, index) => {
-          if (/\\\s*$/.test(command)) report([...path, 'commands', index], 'a run command may not end with a backslash: write each command as its own list item');
-          if (HEREDOC.test(command)) report([...path, 'commands', index], 'heredocs (<<WORD) are not supported in run commands: they would swallow the lines after them; put the text in a file and copy it');
+          const problem = rawTextProblem(command);
+          if (problem) report([...path, 'commands', index], `a run command ${problem}`);
         });
         break;
       case 'miniconda':
@@ -168,6 +182,7 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
         if (params.version !== undefined && !/^[0-9][A-Za-z0-9.*_+-]*$/.test(String(params.version))) report([...path, 'version'], `openmpi version \`${String(params.version)}\` must look like 4.1.5`);
         break;
       case 'mlrun':
+        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report([...path, 'python'], `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
         for (const key of ['git_url', 'git_ref'] as const) {
           if (params[key] !== undefined && !/^[A-Za-z0-9@:/._+-]+$/.test(String(params[key]))) report([...path, key], `mlrun ${key} \`${String(params[key])}\` may hold only letters, digits and @ : / . _ + -`);
         }

@@ -87,6 +87,13 @@ function pathOf(instancePath: string): (string | number)[] {
 
 function where(path: NodePath): string {
   const [top, name, field, index, kind] = path;
+  if (top === 'images' && name !== undefined && field === 'stages' && index !== undefined) {
+    const [, , , , stageField, layerIndex, layerKind] = path;
+    const stage = `stage ${Number(index) + 1} of image \`${name}\``;
+    if (stageField === 'layers' && layerKind !== undefined) return `${String(layerKind)} layer of ${stage}`;
+    if (stageField === 'layers' && layerIndex !== undefined) return `layer ${Number(layerIndex) + 1} of ${stage}`;
+    return stageField !== undefined ? `\`${stageField}\` of ${stage}` : stage;
+  }
   if (top === 'images' && name !== undefined) {
     if (field === 'layers' && index !== undefined && kind !== undefined) return `${String(kind)} layer of image \`${name}\``;
     if (field === 'layers' && index !== undefined) return `layer ${Number(index) + 1} of image \`${name}\``;

@@ -64,14 +64,11 @@ export function resolveVariableValues({ declared, env, overrides }: VariableInpu
   return values;
 }
 
-/** `--set` names that the manifest does not declare: a typo the user wants to hear about. */
-export function checkOverrides(manifest: ParsedManifest, declared: Readonly<Record<string, string>>, overrides: Readonly<Record<string, string>>): Diagnostic[] {
-  return Object.keys(overrides)
-    .filter((name) => !(name in declared))
-    .map((name) => ({
-      location: manifest.locate(['variables']),
-      message: `--set ${name}: no such variable is declared under \`variables:\`${didYouMean(name, Object.keys(declared))}`,
-    }));
+/** `--set` names that the manifest does not declare (a typo the user wants to hear about), as one message. */
+export function checkOverrides(declared: readonly string[], overrides: Readonly<Record<string, string>>): string | undefined {
+  const unknown = Object.keys(overrides).filter((name) => !declared.includes(name));
+  if (unknown.length === 0) return undefined;
+  return unknown.map((name) => `--set ${name}: no such variable is declared under \`variables:\`${didYouMean(name, declared)}`).join('\n');
 }
 
 /** Where a release variable may stand: values rendered through the quoting helpers. */
@@ -137,12 +134,17 @@ export function interpolate(manifest: ParsedManifest, values: Readonly<Record<st
 
   const walk = (value: unknown, path: NodePath): unknown => {
     if (typeof value === 'string') return interpolateString(value, path, 'value');
+    // Image values are text in a Dockerfile: a number is kept as written (3.10, 0755), not as JavaScript reads it.
+    if (typeof value === 'number' && path[0] === 'images') return manifest.sourceOf(path) ?? String(value);
     if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
     if (value !== null && typeof value === 'object') {
       const result: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
         const keyPath = [...path, key];
-        result[interpolateString(key, keyPath, 'key')] = walk(item, keyPath);
+        if (key.includes('${')) {
+          diagnostics.push({ location: manifest.locate(keyPath, 'key'), message: `\`${key}\`: variables cannot be used in keys; names must be known as written` });
+        }
+        result[key] = walk(item, keyPath);
       }
       return result;
     }

@@ -46,17 +46,33 @@ export function dockerfileValue(value: unknown): string {
   return SAFE_DOCKERFILE_VALUE.test(text) ? text : `"${text}"`;
 }
 
+/**
+ * What would make raw shell text break out of its line in a Dockerfile: a trailing backslash joins the
+ * next instruction, a heredoc swallows the lines after it, a comment hides the commands joined after it.
+ */
+export function rawTextProblem(text: string): string | undefined {
+  if (/\\\s*$/.test(text)) return 'may not end with a backslash: write each command as its own list item';
+  if (/<<-?\s*["']?[A-Za-z_]/.test(text)) return 'may not open a heredoc (<<WORD): it would swallow the lines after it; put the text in a file and copy it';
+  if (/(^|\s)#/.test(text)) return 'may not hold a # comment: it would hide the commands joined after it; put comments in the YAML';
+  return undefined;
+}
+
 /** Text printed as written (raw shell), build arguments as `${NAME}` for the shell to expand. */
 export function rawText(value: unknown): string {
-  return splitBuildArgs(String(value))
+  const text = splitBuildArgs(String(value))
     .map(({ literal, expression }) => expression ?? literal)
     .join('');
+  const problem = rawTextProblem(text);
+  if (problem) throw new UnsafeRawText(`\`${text}\` ${problem}`);
+  return text;
 }
+
+export class UnsafeRawText extends Error {}
 
 /** The source/destination list of COPY: plain words, or the JSON form when a path needs quoting. */
 export function copyPaths(sources: unknown, destination: unknown): string {
   const paths = [...(Array.isArray(sources) ? sources : [sources]), destination].map(String);
-  return paths.every((path) => SAFE_PATH.test(path)) ? paths.join(' ') : JSON.stringify(paths);
+  return paths.every((path) => SAFE_PATH.test(path) && !path.startsWith('-')) ? paths.join(' ') : JSON.stringify(paths);
 }
 
 /** A template passed nothing to a helper that prints a value: a parameter the layer does not set. */

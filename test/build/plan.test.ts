@@ -224,9 +224,9 @@ describe('planBuild: parents and pulls', () => {
     });
   });
 
-  test('--pull with --no-deps refreshes the parent image that is not built in this run', () => {
+  test('--pull never pulls a family parent, even with --no-deps (it may exist only locally)', () => {
     const steps = stepsOf({ pull: true, selected: ['plugin', 'core'], noDeps: true });
-    expect(steps.get('plugin')!.pull).toBe(true);
+    expect(steps.get('plugin')!.pull).toBe(false);
     expect(steps.get('core')!.pull).toBe(true);
   });
 

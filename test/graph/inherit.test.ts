@@ -16,7 +16,7 @@ describe('extends: each merge rule', () => {
       ['base: debian:12', 'description: parent', 'workdir: /p', 'user: p', 'entrypoint: [a, b]', 'cmd: [c]', 'expose: [1, 2]', 'volumes: [/p]', 'context: p'],
       ['description: child', 'workdir: /c', 'user: c', 'entrypoint: [x]', 'cmd: [y, z]', 'expose: [3]', 'volumes: [/c]', 'context: c'],
     );
-    expect(image.spec).toMatchObject({ base: 'debian:12', description: 'child', workdir: '/c', user: 'c', entrypoint: ['x'], cmd: ['y', 'z'], expose: [3], volumes: ['/c'], context: 'c' });
+    expect(image.spec).toMatchObject({ base: 'debian:12', description: 'child', workdir: '/c', user: 'c', entrypoint: ['x'], cmd: ['y', 'z'], expose: ['3'], volumes: ['/c'], context: 'c' });
   });
 
   test('override: fields the child does not set are inherited', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/files.js';
-import { problemsOf, render, yaml } from '../helpers.js';
+import { problemsOf, render, TEMPLATES, yaml } from '../helpers.js';
 
 const defaultManifest = readFileSync(join(PACKAGE_ROOT, 'images.yaml'), 'utf8');
 
@@ -134,4 +134,40 @@ describe('rendering', () => {
 
 test('dockerfile-utils does report problems (the lint above can fail)', () => {
   expect(lintProblems('FROM debian:12\nEXPOSE notaport\nFROOM x\n').length).toBeGreaterThan(0);
+});
+
+describe('what the review found', () => {
+  test('a custom layer cannot break out of its line with raw text', () => {
+    const templates = { ...TEMPLATES, 'layers/shell.hbs': 'RUN {{raw command}}' };
+    const manifest = (command: string) => yaml('version: 1', 'images:', '  app:', '    base: debian:12', '    layers:', `      - shell: {command: ${JSON.stringify(command)}}`);
+    expect(problemsOf(manifest('echo start \\'), { templates })).toEqual([
+      'images.yaml:6:9: the shell layer: `echo start \\` may not end with a backslash: write each command as its own list item',
+    ]);
+    expect(problemsOf(manifest('cat <<EOF >/etc/motd'), { templates })[0]).toContain('may not open a heredoc');
+    expect(problemsOf(manifest('echo ok'), { templates })).toEqual([]);
+  });
+
+  test('a release variable in args is declared before the argument that reads it', () => {
+    const dockerfile = render(yaml('version: 1', 'images:', '  app:', '    base: debian:12', '    args: {V: "${MLRUN_VERSION}"}')).get('app/Dockerfile')!;
+    expect(dockerfile).toContain('ARG MLRUN_VERSION=unstable\nARG V=${MLRUN_VERSION}\n');
+  });
+
+  test('numbers reach the Dockerfile as written', () => {
+    const dockerfile = render(
+      yaml('version: 1', 'images:', '  app:', '    base: debian:12', '    env: {PYTHON_VERSION: 3.10, MODE: 0755}', '    labels: {version: 1.20}', '    expose: [8080]'),
+    ).get('app/Dockerfile')!;
+    expect(dockerfile).toContain('ENV PYTHON_VERSION=3.10 \\\n    MODE=0755\n');
+    expect(dockerfile).toContain('LABEL version=1.20\n');
+    expect(dockerfile).toContain('EXPOSE 8080\n');
+  });
+
+  test('copying the whole context writes no ignore file', () => {
+    const files = render(yaml('version: 1', 'images:', '  app:', '    base: debian:12', '    layers:', '      - copy: {src: ., dest: /app}'));
+    expect([...files.keys()]).toEqual(['app/Dockerfile']);
+  });
+
+  test('naming variables from the environment do not change generated files', () => {
+    const manifest = yaml('version: 1', 'images:', '  base:', '    base: debian:12', '  child:', '    from: base');
+    expect(render(manifest, { env: { INCLUDE_PYTHON_VERSION_SUFFIX: '1', MLRUN_PYTHON_VERSION: '3.11' } })).toEqual(render(manifest));
+  });
 });
