@@ -9,6 +9,7 @@ import { renderMermaid } from './graph/mermaid.js';
 import type { BuildFlags } from './build/command.js';
 import type { ProcessRunner } from './build/process.js';
 import { didYouMean } from './suggest.js';
+import { resolveImage, type ResolveOptions } from './resolve.js';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -29,6 +30,9 @@ Commands:
   list              print each image's full reference, in build order
   graph             print the image family as a mermaid graph
   build [IMAGE...]  build the images (all, or the named ones and their parents) on a container engine
+  resolve IMAGE     print the reference MLRun would use for IMAGE (auto-tag and registry rules)
+  lint              report what is not pinned (--production: as errors) and what the generated Dockerfiles show
+  lock              pin every external base image to its digest in images.lock.yaml
 
 Options:
   -f, --manifest FILE   the manifest (default: images.yaml)
@@ -36,6 +40,20 @@ Options:
       --set NAME=VALUE  set a variable (overrides the environment and the default); repeatable
   -h, --help            this help
   -v, --version         the tool's version
+
+Resolve options (each also read from the environment variable MLRun reads; an empty value means empty):
+      --images-tag TAG (MLRUN_IMAGES_TAG), --client-version V, --client-python-version V, --server-version V,
+      --images-registry R (MLRUN_IMAGES_REGISTRY), --vendor-images-registry R (MLRUN_VENDOR_IMAGES_REGISTRY),
+      --images-to-enrich-registry PATTERNS (MLRUN_IMAGES_TO_ENRICH_REGISTRY, default ^mlrun/*,python:3.9)
+
+Lint options:
+      --production         the pinning rules are errors (exit 1); build --production refuses what lint rejects
+      --format text|json
+
+Lock options:
+      --check              exit 1 when images.lock.yaml does not cover the manifest (or holds bases it no longer uses)
+      --update [IMAGE...]  resolve the digests again (of every base, or of the named images' bases)
+      --locked             (generate, build) fail when a base image is not in images.lock.yaml
 
 Build options:
       --engine NAME        docker, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)
@@ -51,11 +69,21 @@ Build options:
 
 Exit codes: 0 done, 1 --check found differences or a build failed, 2 invalid manifest or usage, 130 interrupted.`;
 
-const COMMANDS = ['generate', 'list', 'graph', 'build'];
+const COMMANDS = ['generate', 'list', 'graph', 'build', 'resolve', 'lint', 'lock'];
 /** Options that mean something to one command only; the others take just --manifest and --set. */
 const COMMAND_OPTIONS: Record<string, readonly string[]> = {
-  generate: ['out', 'check'],
-  build: ['engine', 'concurrency', 'no-deps', 'no-cache', 'pull', 'push', 'cache-from', 'base-registry', 'json', 'dry-run'],
+  generate: ['out'],
+  build: ['engine', 'concurrency', 'no-deps', 'no-cache', 'pull', 'push', 'cache-from', 'json', 'dry-run'],
+  resolve: ['images-tag', 'client-version', 'client-python-version', 'server-version', 'images-registry', 'vendor-images-registry', 'images-to-enrich-registry'],
+  lint: ['format'],
+};
+/** Options shared by some commands only. */
+const SHARED_OPTIONS: Record<string, readonly string[]> = {
+  'base-registry': ['build', 'lock'],
+  production: ['build', 'lint'],
+  locked: ['generate', 'build'],
+  update: ['lock'],
+  check: ['generate', 'lock'],
 };
 
 const OPTIONS = {
@@ -73,6 +101,17 @@ const OPTIONS = {
   'base-registry': { type: 'string' },
   json: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'images-tag': { type: 'string' },
+  'client-version': { type: 'string' },
+  'client-python-version': { type: 'string' },
+  'server-version': { type: 'string' },
+  'images-registry': { type: 'string' },
+  'vendor-images-registry': { type: 'string' },
+  'images-to-enrich-registry': { type: 'string' },
+  format: { type: 'string' },
+  production: { type: 'boolean' },
+  locked: { type: 'boolean' },
+  update: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -89,6 +128,9 @@ function parseOverrides(pairs: readonly string[] = []): Record<string, string> {
 
 interface Invocation {
   command: string | undefined;
+  /** Arguments after the command: image names for build and lock, the image for resolve. */
+  operands: string[];
+  values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
   manifestPath: string;
   outDir: string;
   overrides: Record<string, string>;
@@ -108,15 +150,18 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
   if (values.version) return 'version';
   const [command, ...extra] = positionals;
   for (const option of Object.keys(values)) {
-    const owner = Object.entries(COMMAND_OPTIONS).find(([, options]) => options.includes(option))?.[0];
-    if (owner !== undefined && owner !== command && command !== undefined && COMMANDS.includes(command)) {
-      throw new UsageError(`--${option} is an option of \`${owner}\`, not of \`${command}\``);
+    if (command === undefined || !COMMANDS.includes(command)) break;
+    const owners = SHARED_OPTIONS[option] ?? Object.entries(COMMAND_OPTIONS).filter(([, options]) => options.includes(option)).map(([owner]) => owner);
+    if (owners.length > 0 && !owners.includes(command)) {
+      throw new UsageError(`--${option} is an option of ${owners.map((owner) => `\`${owner}\``).join(' and ')}, not of \`${command}\``);
     }
   }
-  if (extra.length > 0 && command !== 'build') throw new UsageError(`unexpected argument \`${extra[0]}\`\n\n${USAGE}`);
+  if (extra.length > 0 && !['build', 'resolve', 'lock'].includes(command ?? '')) throw new UsageError(`unexpected argument \`${extra[0]}\`\n\n${USAGE}`);
   const manifestPath = resolve(cwd, values.manifest ?? 'images.yaml');
   return {
     command,
+    operands: extra,
+    values,
     manifestPath,
     outDir: resolve(cwd, values.out ?? join(dirname(manifestPath), 'generated')),
     overrides: parseOverrides(values.set),
@@ -176,6 +221,24 @@ async function generate(invocation: Invocation, io: CliIo): Promise<void> {
   io.stdout.write(`generated ${family.order.length} images into ${shown}/ (${differences.length} file(s) changed)\n`);
 }
 
+/** `resolve`: each option from its flag, else from the environment variable MLRun reads; an empty flag means empty. */
+function resolveFromCommandLine({ operands, values }: Invocation, env: CliIo['env']): string {
+  if (operands.length !== 1) throw new UsageError(`resolve takes one image, e.g. \`mlrun-images resolve mlrun/mlrun\`; got ${operands.length}`);
+  const option = (flag: keyof typeof values, variable?: string): string | undefined => (values[flag] as string | undefined) ?? (variable ? env[variable] : undefined);
+  const options: ResolveOptions = {};
+  const given = (name: keyof ResolveOptions, value: string | undefined) => {
+    if (value !== undefined) options[name] = value;
+  };
+  given('imagesTag', option('images-tag', 'MLRUN_IMAGES_TAG'));
+  given('clientVersion', option('client-version'));
+  given('clientPythonVersion', option('client-python-version'));
+  given('serverVersion', option('server-version'));
+  given('imagesRegistry', option('images-registry', 'MLRUN_IMAGES_REGISTRY'));
+  given('vendorImagesRegistry', option('vendor-images-registry', 'MLRUN_VENDOR_IMAGES_REGISTRY'));
+  given('imagesToEnrichRegistry', option('images-to-enrich-registry', 'MLRUN_IMAGES_TO_ENRICH_REGISTRY'));
+  return resolveImage(operands[0]!, options);
+}
+
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -204,6 +267,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'build': {
         const { family, templates } = loadFromDisk(invocation, io.env);
         const files = renderFamily(family, templates);
+        if (invocation.values.production) {
+          const { collectFindings, formatFindings } = await import('./lint/command.js');
+          const findings = await collectFindings(family, files, dirname(invocation.manifestPath), true, io.cwd);
+          const errors = findings.filter((finding) => finding.severity === 'error' && !finding.suppressed);
+          if (errors.length > 0) {
+            io.stderr.write(`${formatFindings(errors)}mlrun-images: build --production refuses to build what lint --production rejects\n`);
+            return 1;
+          }
+        }
         // Loaded here: the build's process runner (execa) takes as long to load as the rest of generate.
         const { buildImages } = await import('./build/command.js');
         return await buildImages(family, files, dirname(invocation.manifestPath), invocation.build, {
@@ -213,6 +285,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           stderr: io.stderr,
           signal: io.signal ?? new AbortController().signal,
           ...(io.runner ? { runner: io.runner } : {}),
+        });
+      }
+      case 'resolve': {
+        io.stdout.write(`${resolveFromCommandLine(invocation, io.env)}\n`);
+        return 0;
+      }
+      case 'lint': {
+        const { family, templates } = loadFromDisk(invocation, io.env);
+        const { lintCommand } = await import('./lint/command.js');
+        return await lintCommand(family, renderFamily(family, templates), dirname(invocation.manifestPath), {
+          production: invocation.values.production ?? false,
+          format: invocation.values.format ?? 'text',
+          cwd: io.cwd,
+          stdout: io.stdout,
         });
       }
       case 'graph': {

@@ -6,6 +6,7 @@ import type { NodePath, ParsedManifest } from './load.js';
 import { withBuildArgValues } from './variables.js';
 import { baseArgName } from '../render/dockerfile.js';
 import { rawTextProblem } from '../render/templates.js';
+import { RULE_IDS } from '../lint/lint.js';
 
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const APT_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
@@ -101,6 +102,11 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
     }
   });
 
+  for (const rule of Object.keys(spec.lint ?? {})) {
+    if (!(RULE_IDS as readonly string[]).includes(rule)) {
+      report(image.paths[`lint.${rule}`] ?? pathOf('lint'), `unknown lint rule \`${rule}\`${didYouMean(rule, RULE_IDS)}; the rules are: ${RULE_IDS.join(', ')}`, 'key');
+    }
+  }
   if (spec.workdir !== undefined && !ABSOLUTE_PATH.test(spec.workdir)) {
     report(pathOf('workdir'), `workdir \`${spec.workdir}\` must be an absolute path of letters, digits and . _ / @ + -`);
   }

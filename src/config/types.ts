@@ -40,6 +40,8 @@ export interface ImageSpec {
   volumes?: string[];
   context?: string;
   stages?: StageSpec[];
+  /** Lint rules this image switches off: rule id → the reason. */
+  lint?: Record<string, string | null>;
 }
 
 export type ImageField = keyof ImageSpec;

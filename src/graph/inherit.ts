@@ -29,6 +29,7 @@ export const MERGE_RULES: Record<ImageField, { rule: MergeRule; summary: string 
   volumes: { rule: 'override', summary: 'replaced (the whole list)' },
   context: { rule: 'override', summary: 'replaced' },
   stages: { rule: 'merge-stages', summary: 'a stage with an inherited stage\'s `name` replaces it in place; other stages are appended' },
+  lint: { rule: 'merge-keys', summary: 'merged key by key, the child wins; `RULE: null` switches an inherited rule back on' },
 };
 
 export const IMAGE_FIELDS = Object.keys(MERGE_RULES) as ImageField[];

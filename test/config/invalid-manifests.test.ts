@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { problemsOf, yaml } from '../helpers.js';
 
-const IMAGE_FIELDS = 'description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages';
+const IMAGE_FIELDS = 'description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages, lint';
 const BUILD_TIME_ONLY =
   'is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands and pip packages (the mlrun layer installs the matching version)';
 const PIP_REQUIREMENT_FORM =
@@ -302,7 +302,7 @@ test('the quoting hint for a YAML number repeats the number as written, not as Y
 test('a shape problem and an undefined variable are reported together', () => {
   expect(problemsOf(yaml('version: 1', 'images:', '  a:', '    base: python:${PYTON}-slim', '    envv: {A: "1"}'))).toEqual([
     'images.yaml:4:11: undefined variable `PYTON`: declare it under `variables:`',
-    'images.yaml:5:5: unknown field `envv` in image `a` (did you mean `env`?); expected one of: description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages',
+    'images.yaml:5:5: unknown field `envv` in image `a` (did you mean `env`?); expected one of: description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages, lint',
   ]);
 });
 

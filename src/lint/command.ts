@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { formatDiagnostic, UsageError } from '../errors.js';
+import type { Family, GeneratedFiles } from '../family.js';
+import { LINT_RULES, lintFamily, type Finding } from './lint.js';
+
+export interface LintFlags {
+  production: boolean;
+  format: string;
+  cwd: string;
+  stdout: { write(text: string): unknown };
+}
+
+/** Requirement files the pip layers name, read from each image's build context. */
+function readRequirementFiles(family: Family, manifestDir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const image of family.images.values()) {
+    const context = resolve(manifestDir, image.spec.context ?? '.');
+    for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
+      if (layer.kind !== 'pip') continue;
+      for (const file of (layer.params.requirements as string[] | undefined) ?? []) {
+        const path = join(context, file);
+        if (existsSync(path)) files.set(file, readFileSync(path, 'utf8'));
+      }
+    }
+  }
+  return files;
+}
+
+/** Run the lint rules; the pinning rules fail the run (exit 1) with --production. */
+export async function collectFindings(family: Family, files: GeneratedFiles, manifestDir: string, production: boolean, cwd: string): Promise<Finding[]> {
+  const { validate } = await import('dockerfile-utils');
+  const outDir = relative(cwd, join(manifestDir, 'generated')) || '.';
+  const dockerfiles = new Map([...family.order].map((name) => [name, { path: `${outDir}/${name}/Dockerfile`, text: files.get(`${name}/Dockerfile`) ?? '' }]));
+  return lintFamily({
+    family,
+    production,
+    requirementFiles: readRequirementFiles(family, manifestDir),
+    dockerfiles,
+    validateDockerfile: (text) => validate(text).map((problem) => ({ line: problem.range.start.line + 1, col: problem.range.start.character + 1, message: typeof problem.message === 'string' ? problem.message : problem.message.value })),
+  });
+}
+
+export function formatFindings(findings: readonly Finding[]): string {
+  const shown = findings.filter((finding) => !finding.suppressed);
+  const lines = shown.map((finding) => formatDiagnostic({ location: finding.location, message: `${finding.severity} [${finding.rule}] ${finding.message}` }));
+  const count = (severity: string) => shown.filter((finding) => finding.severity === severity).length;
+  const suppressed = findings.length - shown.length;
+  lines.push(`${count('error')} error(s), ${count('warning')} warning(s), ${count('note')} note(s)${suppressed > 0 ? `; ${suppressed} switched off in the manifest` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function lintCommand(family: Family, files: GeneratedFiles, manifestDir: string, flags: LintFlags): Promise<number> {
+  if (flags.format !== 'text' && flags.format !== 'json') throw new UsageError(`--format expects text or json, got \`${flags.format}\``);
+  const findings = await collectFindings(family, files, manifestDir, flags.production, flags.cwd);
+  if (flags.format === 'json') {
+    const entries = findings.map(({ rule, severity, location, message, image, suppressed }) => ({
+      rule,
+      severity,
+      file: location.file,
+      line: location.line,
+      col: location.col,
+      message,
+      ...(image ? { image } : {}),
+      ...(suppressed ? { suppressed } : {}),
+    }));
+    flags.stdout.write(`${JSON.stringify({ rules: LINT_RULES, findings: entries }, null, 2)}\n`);
+  } else {
+    flags.stdout.write(formatFindings(findings));
+  }
+  return findings.some((finding) => finding.severity === 'error' && !finding.suppressed) ? 1 : 0;
+}

@@ -1,0 +1,128 @@
+import type { SourceLocation } from '../errors.js';
+import type { Family } from '../family.js';
+import { parseReference } from '../reference.js';
+import { withBuildArgValues } from '../config/variables.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+/** Every rule: its id, what it checks in one line (the README's table), and whether it is about pinning. */
+export const LINT_RULES = {
+  'base-unpinned': { pinning: true, summary: 'an external base image without a tag, or tagged `latest`' },
+  'mlrun-base-untagged': { pinning: true, summary: 'an MLRun image used as a base without a tag: MLRun would tag it with the client version' },
+  'pip-unpinned': { pinning: true, summary: 'a pip requirement (inline or in a requirement file) not pinned with `==`' },
+  'version-unpinned': { pinning: true, summary: 'a Miniconda or OpenMPI version left open (`latest`, a wildcard, a range, or none)' },
+  'mlrun-unpinned': { pinning: true, summary: 'the mlrun layer installs the development branch (MLRUN_VERSION is `unstable` or `0.0.0…`)' },
+  'apt-unpinned': { pinning: false, summary: 'an apt package without a version (a note only: Debian drops old versions, so pins break builds)' },
+  dockerfile: { pinning: false, summary: 'a problem dockerfile-utils finds in a generated Dockerfile' },
+} as const;
+
+export type RuleId = keyof typeof LINT_RULES;
+export const RULE_IDS = Object.keys(LINT_RULES) as RuleId[];
+
+export interface Finding {
+  rule: RuleId;
+  severity: Severity;
+  location: SourceLocation;
+  message: string;
+  image?: string;
+  /** Set when the image switches this rule off in the manifest: the reason it gives. */
+  suppressed?: string;
+}
+
+export interface LintInputs {
+  family: Family;
+  production: boolean;
+  /** Requirement files by path relative to the manifest's folder (missing ones are absent). */
+  requirementFiles: ReadonlyMap<string, string>;
+  /** The generated Dockerfiles by image name, with their path for messages. */
+  dockerfiles: ReadonlyMap<string, { path: string; text: string }>;
+  /** dockerfile-utils' validate, passed in so this stays pure. */
+  validateDockerfile(text: string): { line: number; col: number; message: string }[];
+}
+
+const OPEN_VERSION = /^$|latest|[*<>~^!]|,/;
+const DEVELOPMENT_VERSION = /^0\.0\.0|unstable/;
+const PINNED_REQUIREMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*[A-Za-z0-9.+!_-]+\s*(;.*)?$/;
+
+/** A requirement line as pip reads it: comments, options and includes are not requirements. */
+function requirementOf(line: string): string | undefined {
+  const text = line.replace(/(^|\s)#.*$/, '').trim();
+  if (text === '' || text.startsWith('-')) return undefined;
+  return text;
+}
+
+/** lint: findings from the resolved family, its requirement files and its generated Dockerfiles. */
+export function lintFamily({ family, production, requirementFiles, dockerfiles, validateDockerfile }: LintInputs): Finding[] {
+  const findings: Finding[] = [];
+  const { manifest } = family;
+  const severityOf = (rule: RuleId): Severity => (rule === 'apt-unpinned' ? 'note' : production ? 'error' : 'warning');
+
+  for (const name of family.order) {
+    const image = family.images.get(name)!;
+    const ignored = image.spec.lint ?? {};
+    const add = (rule: RuleId, location: SourceLocation, message: string) =>
+      findings.push({ rule, severity: severityOf(rule), location, message, image: name, ...(ignored[rule] ? { suppressed: ignored[rule] } : {}) });
+    const at = (path: readonly (string | number)[]) => manifest.locate(path);
+
+    const bases: { reference: string; path: readonly (string | number)[] }[] = [
+      ...(image.spec.base !== undefined ? [{ reference: image.spec.base, path: image.paths.base! }] : []),
+      ...image.stages.map((stage) => ({ reference: stage.base, path: [...stage.path, 'base'] })),
+    ];
+    for (const { reference, path } of bases) {
+      const shown = withBuildArgValues(reference, family.values);
+      const parsed = parseReference(shown);
+      if (!parsed.ok || parsed.reference.digest) continue;
+      const { path: repository, tag } = parsed.reference;
+      const mlrunImage = repository.startsWith('mlrun/') || repository.includes('/mlrun/') || `/${shown}`.includes('/mlrun/');
+      if (!tag && mlrunImage) add('mlrun-base-untagged', at(path), `base \`${shown}\` has no tag: MLRun would tag it with the client version, so an upgrade changes the image; pin it (\`${shown}:1.7.0\`)`);
+      else if (!tag || tag === 'latest') add('base-unpinned', at(path), `base \`${shown}\` is ${tag ? 'tagged `latest`' : 'not tagged'}: pin a tag, and lock its digest with \`mlrun-images lock\``);
+    }
+
+    for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
+      const { kind, params, path } = layer;
+      if (kind === 'pip') {
+        ((params.packages as string[] | undefined) ?? []).forEach((spec, index) => {
+          const text = withBuildArgValues(spec, family.values);
+          if (!PINNED_REQUIREMENT.test(text)) add('pip-unpinned', at([...path, 'packages', index]), `pip requirement \`${text}\` is not pinned with ==`);
+        });
+        for (const file of (params.requirements as string[] | undefined) ?? []) {
+          const text = requirementFiles.get(file);
+          if (text === undefined) continue;
+          text.split('\n').forEach((line, index) => {
+            const requirement = requirementOf(line);
+            if (requirement && !PINNED_REQUIREMENT.test(requirement)) {
+              add('pip-unpinned', { file, line: index + 1, col: 1 }, `pip requirement \`${requirement}\` is not pinned with ==`);
+            }
+          });
+        }
+      }
+      if (kind === 'miniconda' && OPEN_VERSION.test(String(params.version ?? ''))) {
+        add('version-unpinned', at([...path, 'version']), `Miniconda version \`${String(params.version)}\` is left open: pin a release (py39_23.11.0-1)`);
+      }
+      if (kind === 'openmpi' && params.source !== 'apt' && OPEN_VERSION.test(String(params.version ?? ''))) {
+        const where = params.version === undefined ? manifest.locate(path, 'key') : at([...path, 'version']);
+        add('version-unpinned', where, `OpenMPI version \`${String(params.version ?? '')}\` is left open: pin one (4.1.5)`);
+      }
+      if (kind === 'mlrun' && DEVELOPMENT_VERSION.test(family.values.MLRUN_VERSION ?? '')) {
+        add('mlrun-unpinned', manifest.locate(path, 'key'), `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${family.values.MLRUN_VERSION}\`); build a release (MLRUN_VERSION=1.7.0)`);
+      }
+      if (kind === 'apt') {
+        const open = ((params.packages as string[] | undefined) ?? []).filter((pkg) => !pkg.includes('='));
+        if (open.length > 0) {
+          add('apt-unpinned', at([...path, 'packages']), `${open.length} apt package(s) without a version (${open.join(', ')}); that is fine: Debian drops old versions, so pins would break later builds`);
+        }
+      }
+    }
+
+    const dockerfile = dockerfiles.get(name);
+    if (dockerfile) {
+      for (const problem of validateDockerfile(dockerfile.text)) {
+        add('dockerfile', { file: dockerfile.path, line: problem.line, col: problem.col }, problem.message);
+      }
+    }
+  }
+  // An inherited layer is reported once, at the place it is written, for the first image that has it.
+  const unique = new Map(findings.reverse().map((finding) => [`${finding.rule}@${finding.location.file}:${finding.location.line}:${finding.location.col}:${finding.message}`, finding]));
+  return [...unique.values()].sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.col - b.location.col);
+}
+
