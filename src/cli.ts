@@ -6,6 +6,8 @@ import { loadFamily, renderFamily, type Family } from './family.js';
 import { layerKindsOf } from './render/templates.js';
 import { compareOutput, PACKAGE_ROOT, readManifestText, readSchema, readTemplates, writeOutput, type OutputDifference } from './files.js';
 import { renderMermaid } from './graph/mermaid.js';
+import { readLock, requireLocked } from './lock/command.js';
+import type { Lock } from './lock/lockfile.js';
 import type { BuildFlags } from './build/command.js';
 import type { ProcessRunner } from './build/process.js';
 import { didYouMean } from './suggest.js';
@@ -182,7 +184,7 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
   };
 }
 
-function loadFromDisk(invocation: Invocation, env: CliIo['env']): { family: Family; templates: ReturnType<typeof readTemplates> } {
+function loadFromDisk(invocation: Invocation, env: CliIo['env']): { family: Family; templates: ReturnType<typeof readTemplates>; lock?: Lock } {
   const templates = readTemplates(dirname(invocation.manifestPath));
   const family = loadFamily({
     source: { file: basename(invocation.manifestPath), text: readManifestText(invocation.manifestPath) },
@@ -191,7 +193,9 @@ function loadFromDisk(invocation: Invocation, env: CliIo['env']): { family: Fami
     env,
     overrides: invocation.overrides,
   });
-  return { family, templates };
+  const lock = readLock(dirname(invocation.manifestPath));
+  if (invocation.values.locked) requireLocked(family, lock);
+  return { family, templates, ...(lock ? { lock } : {}) };
 }
 
 async function unifiedDiff(outDir: string, differences: readonly OutputDifference[], cwd: string): Promise<string> {
@@ -205,8 +209,8 @@ async function unifiedDiff(outDir: string, differences: readonly OutputDifferenc
 }
 
 async function generate(invocation: Invocation, io: CliIo): Promise<void> {
-  const { family, templates } = loadFromDisk(invocation, io.env);
-  const files = renderFamily(family, templates);
+  const { family, templates, lock } = loadFromDisk(invocation, io.env);
+  const files = renderFamily(family, templates, lock);
   const differences = await compareOutput(invocation.outDir, files);
   const shown = relative(io.cwd, invocation.outDir) || '.';
   if (invocation.check) {
@@ -265,8 +269,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       }
       case 'build': {
-        const { family, templates } = loadFromDisk(invocation, io.env);
-        const files = renderFamily(family, templates);
+        const { family, templates, lock } = loadFromDisk(invocation, io.env);
+        const files = renderFamily(family, templates, lock);
         if (invocation.values.production) {
           const { collectFindings, formatFindings } = await import('./lint/command.js');
           const findings = await collectFindings(family, files, dirname(invocation.manifestPath), true, io.cwd);
@@ -278,7 +282,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         }
         // Loaded here: the build's process runner (execa) takes as long to load as the rest of generate.
         const { buildImages } = await import('./build/command.js');
-        return await buildImages(family, files, dirname(invocation.manifestPath), invocation.build, {
+        return await buildImages(family, files, dirname(invocation.manifestPath), { ...invocation.build, ...(lock ? { lock } : {}) }, {
           env: io.env,
           cwd: io.cwd,
           stdout: io.stdout,
@@ -290,6 +294,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'resolve': {
         io.stdout.write(`${resolveFromCommandLine(invocation, io.env)}\n`);
         return 0;
+      }
+      case 'lock': {
+        const { family } = loadFromDisk(invocation, io.env);
+        const { lockCommand } = await import('./lock/command.js');
+        const baseRegistry = invocation.values['base-registry'] ?? (io.env.MLRUN_BASE_REGISTRY || undefined);
+        return await lockCommand(family, dirname(invocation.manifestPath), {
+          check: invocation.check,
+          update: invocation.values.update ?? false,
+          images: invocation.operands,
+          ...(baseRegistry ? { baseRegistry } : {}),
+          cwd: io.cwd,
+          stdout: io.stdout,
+        });
       }
       case 'lint': {
         const { family, templates } = loadFromDisk(invocation, io.env);

@@ -10,6 +10,7 @@ import { imageReference, NAMING_DEFAULTS, type NamingValues } from './naming.js'
 import { isValidImageName } from './reference.js';
 import { RenderError, renderImage } from './render/dockerfile.js';
 import { compileTemplates, type TemplateSources } from './render/templates.js';
+import type { Lock } from './lock/lockfile.js';
 
 export interface FamilyInputs {
   source: ManifestSource;
@@ -131,7 +132,7 @@ function generationValues(family: Family): NamingValues {
 export type GeneratedFiles = Map<string, string>;
 
 /** render: one Dockerfile per image, plus the ignore file of images that copy from their context. */
-export function renderFamily(family: Family, templateSources: TemplateSources): GeneratedFiles {
+export function renderFamily(family: Family, templateSources: TemplateSources, lock?: Lock): GeneratedFiles {
   const templates = compileTemplates(templateSources);
   const naming = generationValues(family);
   const defaultReference = (name: string) => {
@@ -142,7 +143,7 @@ export function renderFamily(family: Family, templateSources: TemplateSources): 
   const diagnostics: Diagnostic[] = [];
   for (const name of family.order) {
     try {
-      const rendered = renderImage(family.images.get(name)!, { manifest: family.manifest, templates, defaults: family.defaults, defaultReference });
+      const rendered = renderImage(family.images.get(name)!, { manifest: family.manifest, templates, defaults: family.defaults, defaultReference, ...(lock ? { lock } : {}) });
       files.set(`${name}/Dockerfile`, rendered.dockerfile);
       if (rendered.dockerignore !== undefined) files.set(`${name}/Dockerfile.dockerignore`, rendered.dockerignore);
     } catch (error) {

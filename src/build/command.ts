@@ -6,6 +6,7 @@ import { MlrunImagesError, UsageError } from '../errors.js';
 import type { Family, GeneratedFiles } from '../family.js';
 import { buildCommand, ENGINES, formatCommand, imageIdCommand, probeCommand, pullCommand, pushCommand, type Engine, type EngineName } from './engines.js';
 import { planBuild, selectImages, type BuildPlan } from './plan.js';
+import type { Lock } from '../lock/lockfile.js';
 import { execaRunner, type ProcessRunner } from './process.js';
 import { formatSummary, plainReporter, terminalReporter, type Output } from './progress.js';
 import { runBuild, type BuildLog, type ImageResult } from './run.js';
@@ -22,6 +23,8 @@ export interface BuildFlags {
   baseRegistry?: string;
   json?: string;
   dryRun: boolean;
+  /** Digests of external bases (images.lock.yaml). */
+  lock?: Lock;
 }
 
 export interface BuildIo {
@@ -133,6 +136,7 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
     cacheFrom: flags.cacheFrom,
     ...(env.MLRUN_DOCKER_CACHE_FROM_TAG ? { cacheFromTag: env.MLRUN_DOCKER_CACHE_FROM_TAG } : {}),
     ...((flags.baseRegistry ?? env.MLRUN_BASE_REGISTRY) ? { baseRegistry: flags.baseRegistry ?? env.MLRUN_BASE_REGISTRY } : {}),
+    ...(flags.lock ? { lock: flags.lock } : {}),
     dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
     contextOf: (name) => resolve(manifestDir, family.images.get(name)!.spec.context ?? '.'),
     ...git,

@@ -5,6 +5,7 @@ import { imagePrefix } from '../naming.js';
 import { baseArgName } from '../render/dockerfile.js';
 import { withBuildArgValues, RELEASE_VARIABLES } from '../config/variables.js';
 import { didYouMean } from '../suggest.js';
+import { pinned, type Lock } from '../lock/lockfile.js';
 
 export interface BuildOptions {
   /** Images named on the command line; empty means every image. */
@@ -28,6 +29,8 @@ export interface BuildOptions {
   revision?: string;
   /** Where the manifest lives (the source label). */
   source?: string;
+  /** Digests of external bases (images.lock.yaml): each locked base is built as `<ref>@sha256:…`. */
+  lock?: Lock;
 }
 
 /** One image to build: everything an engine needs, decided before anything runs. */
@@ -77,7 +80,7 @@ export function planBuild(family: Family, options: BuildOptions): BuildPlan {
   const inRun = new Set(names);
   const values = family.values;
   const prefix = imagePrefix({ MLRUN_DOCKER_REGISTRY: values.MLRUN_DOCKER_REGISTRY ?? '', MLRUN_DOCKER_REPO: values.MLRUN_DOCKER_REPO ?? '' });
-  const external = (reference: string) => withBaseRegistry(withBuildArgValues(reference, values), options.baseRegistry);
+  const external = (reference: string) => withBaseRegistry(pinned(withBuildArgValues(reference, values), options.lock), options.baseRegistry);
 
   const steps = names.map((name): BuildStep => {
     const image = family.images.get(name)!;

@@ -3,6 +3,7 @@ import type { ParsedManifest } from '../config/load.js';
 import type { ValueMap } from '../config/types.js';
 import { BUILD_ARG_FENCE, buildArgsIn } from '../config/variables.js';
 import type { InheritedImage, ResolvedLayer } from '../graph/inherit.js';
+import { lockKey, pinned, type Lock } from '../lock/lockfile.js';
 import { dockerfileValue, MissingTemplateValue, tidy, UnsafeRawText, type CompiledTemplates } from './templates.js';
 
 export interface RenderInputs {
@@ -12,6 +13,8 @@ export interface RenderInputs {
   defaults: Readonly<Record<string, string>>;
   /** The reference an image of this manifest has with the default release variables (for `from`). */
   defaultReference: (name: string) => string;
+  /** Digests of external bases (images.lock.yaml): a locked base is rendered as `<ref>@sha256:…`. */
+  lock?: Lock;
 }
 
 export interface RenderedImage {
@@ -103,8 +106,9 @@ export function renderImage(image: InheritedImage, inputs: RenderInputs): Render
   };
 
   const { spec } = image;
-  const stages = image.stages.map((stage) => stageOf({ ...stage }));
-  const base = spec.from !== undefined ? inputs.defaultReference(spec.from) : spec.base!;
+  const external = (reference: string) => pinned(reference, inputs.lock, lockKey(reference, defaults));
+  const stages = image.stages.map((stage) => stageOf({ ...stage, base: external(stage.base) }));
+  const base = spec.from !== undefined ? inputs.defaultReference(spec.from) : external(spec.base!);
   const final = stageOf({ base, args: spec.args, env: spec.env, workdir: spec.workdir, layers: image.layers });
   const labelArgs = declaredArgs(final.argsDeclared, spec.labels);
 
