@@ -3,6 +3,7 @@ import { loadFamily, renderFamily, type Family, type GeneratedFiles } from '../s
 import { layerKindsOf } from '../src/render/templates.js';
 import { readSchema, readTemplates, PACKAGE_ROOT } from '../src/files.js';
 import type { TemplateSources } from '../src/render/templates.js';
+import type { Lock } from '../src/lock/lockfile.js';
 
 export const SCHEMA = readSchema();
 export const TEMPLATES: TemplateSources = readTemplates(PACKAGE_ROOT);
@@ -11,6 +12,7 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   overrides?: Record<string, string>;
   templates?: TemplateSources;
+  lock?: Lock;
 }
 
 /** Load a manifest written inline, as the CLI would from images.yaml. */
@@ -25,7 +27,7 @@ export function load(text: string, options: LoadOptions = {}): Family {
 }
 
 export function render(text: string, options: LoadOptions = {}): GeneratedFiles {
-  return renderFamily(load(text, options), options.templates ?? TEMPLATES);
+  return renderFamily(load(text, options), options.templates ?? TEMPLATES, options.lock);
 }
 
 /** The `images.yaml:LINE:COL: message` lines a manifest is rejected with (empty when it is accepted). */
