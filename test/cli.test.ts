@@ -210,3 +210,26 @@ describe('options belong to their command', () => {
     expect(read('elsewhere/notes.txt')).toBe('mine\n');
   });
 });
+
+describe('resolve', () => {
+  test.each([
+    [['mlrun/mlrun', '--client-version', '1.7.0'], {}, 'mlrun/mlrun:1.7.0'],
+    [['mlrun/mlrun', '--client-version', '1.7.0'], { MLRUN_IMAGES_REGISTRY: 'registry.local:5000' }, 'registry.local:5000/mlrun/mlrun:1.7.0'],
+    [['mlrun/mlrun', '--client-version', '1.7.0', '--images-registry', ''], { MLRUN_IMAGES_REGISTRY: 'registry.local:5000' }, 'mlrun/mlrun:1.7.0'],
+    [['mlrun/mlrun:1.6.4', '--client-version', '1.7.0'], {}, 'mlrun/mlrun:1.6.4'],
+    [['mlrun/mlrun'], { MLRUN_IMAGES_TAG: '1.5.2' }, 'mlrun/mlrun:1.5.2'],
+    [['mlrun/mlrun', '--images-tag', '1.4.0', '--client-python-version', '3.7.16'], {}, 'mlrun/mlrun:1.4.0-py37'],
+    [['python:3.9', '--vendor-images-registry', 'mirror.local/'], {}, 'mirror.local/python:3.9'],
+    [['python:3.9', '--vendor-images-registry', 'mirror.local/', '--images-to-enrich-registry', '^mlrun/'], {}, 'python:3.9'],
+  ])('%j with %j prints %s', async (args, env, expected) => {
+    const result = await run(['resolve', ...args], env);
+    expect(result).toEqual({ code: 0, stdout: `${expected}\n`, stderr: '' });
+  });
+
+  test('needs exactly one image, and says what is wrong with an invalid one', async () => {
+    expect((await run(['resolve'])).stderr).toContain('resolve takes one image');
+    const invalid = await run(['resolve', 'mlrun/MLRun']);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('the repository path component `MLRun` is invalid');
+  });
+});

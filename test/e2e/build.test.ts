@@ -154,6 +154,19 @@ describe.skipIf(problem !== undefined)('mlrun-images build on the local engine',
     expect(existsSync(calls)).toBe(false);
   });
 
+  test('lock, then a production build on the locked digest', async () => {
+    const project = join(scratch, 'locked');
+    execaSync('cp', ['-r', FIXTURE, project]);
+    rmSync(join(project, '.build'), { recursive: true, force: true });
+    const locked = await execa('node', [BIN, 'lock', '--base-registry', REGISTRY], { cwd: project, reject: false, all: true });
+    expect(locked.exitCode, locked.all).toBe(0);
+    const lockText = readFileSync(join(project, 'images.lock.yaml'), 'utf8');
+    const digest = /digest: (sha256:[0-9a-f]{64})/.exec(lockText)![1];
+    const built = await execa('node', [BIN, 'build', 'chain-base', '--locked', '--production', ...releaseArgs], { cwd: project, reject: false, all: true });
+    expect(built.exitCode, built.all).toBe(0);
+    expect(readFileSync(join(project, '.build', 'logs', 'chain-base.log'), 'utf8')).toContain(`BASE_IMAGE=${REGISTRY}/debian:bookworm@${digest}`);
+  }, 300_000);
+
   const hasBuildah = execaSync('buildah', ['version'], { reject: false }).exitCode === 0;
   test.skipIf(!hasBuildah)('the same chain builds with buildah', async () => {
     const result = await mlrunImages(['build', 'chain-app', '--engine', 'buildah', ...releaseArgs]);

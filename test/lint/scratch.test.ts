@@ -16,7 +16,7 @@ test('scratch', async () => {
     '    lint: {pip-unpinned: "x"}',
     '    layers:',
     '      - pip: {packages: [requests, "b~=1.0", "c>=2", "d @ https://x.org/d.whl", "e==1.0", "f[extra]==1.0 ; python_version<\\"3.10\\""]}',
-    '      - openmpi: {source: conda-forge}',
+    '      - openmpi: {source: conda-forge, version: "4.*"}',
     '      - openmpi: {source: apt}',
     '      - apt: {packages: [curl, "git=1:2.39"]}',
     '      - mlrun: {}',
@@ -34,4 +34,10 @@ test('scratch', async () => {
   console.log(await main(['lint'], io({})), out); out = '';
   console.log(await main(['lint', '--production'], io({})), out); out = '';
   console.log(await main(['lint', '--production'], io({ MLRUN_VERSION: '1.7.0' })), out); out = '';
+});
+test('openmpi missing', () => {
+  for (const v of ['version: ""', 'version: null', 'version: "${V}"', 'version: "4.1.5", id: o']) {
+    const text = yaml('version: 1', 'variables: {V: ""}', 'images:', '  a:', '    base: python:3.9', '    layers:', `      - openmpi: {source: conda-forge, ${v}}`, '  b:', '    extends: a', '    layers:', '      - openmpi: {id: o, version: null}');
+    try { const family = load(text); console.log(v, JSON.stringify(lintFamily({ family, production: false, requirementFiles: new Map(), dockerfiles: new Map(), validateDockerfile: () => [] }))); } catch (e) { console.log(v, String(e)); }
+  }
 });
