@@ -309,9 +309,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         });
       }
       case 'lint': {
-        const { family, templates } = loadFromDisk(invocation, io.env);
+        const { family, templates, lock } = loadFromDisk(invocation, io.env);
         const { lintCommand } = await import('./lint/command.js');
-        return await lintCommand(family, renderFamily(family, templates), dirname(invocation.manifestPath), {
+        return await lintCommand(family, renderFamily(family, templates, lock), dirname(invocation.manifestPath), {
           production: invocation.values.production ?? false,
           format: invocation.values.format ?? 'text',
           cwd: io.cwd,

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { formatDiagnostic, UsageError } from '../errors.js';
 import type { Family, GeneratedFiles } from '../family.js';
-import { LINT_RULES, lintFamily, type Finding } from './lint.js';
+import { LINT_RULES, lintFamily, requirementPath, type Finding } from './lint.js';
 
 export interface LintFlags {
   production: boolean;
@@ -15,12 +15,11 @@ export interface LintFlags {
 function readRequirementFiles(family: Family, manifestDir: string): Map<string, string> {
   const files = new Map<string, string>();
   for (const image of family.images.values()) {
-    const context = resolve(manifestDir, image.spec.context ?? '.');
     for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
       if (layer.kind !== 'pip') continue;
       for (const file of (layer.params.requirements as string[] | undefined) ?? []) {
-        const path = join(context, file);
-        if (existsSync(path)) files.set(file, readFileSync(path, 'utf8'));
+        const path = requirementPath(image.spec.context, file);
+        if (existsSync(join(manifestDir, path))) files.set(path, readFileSync(join(manifestDir, path), 'utf8'));
       }
     }
   }

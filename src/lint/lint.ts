@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { SourceLocation } from '../errors.js';
 import type { Family } from '../family.js';
 import { parseReference } from '../reference.js';
@@ -32,7 +33,7 @@ export interface Finding {
 export interface LintInputs {
   family: Family;
   production: boolean;
-  /** Requirement files by path relative to the manifest's folder (missing ones are absent). */
+  /** Requirement files by path relative to the manifest's folder (see requirementPath); missing ones are absent. */
   requirementFiles: ReadonlyMap<string, string>;
   /** The generated Dockerfiles by image name, with their path for messages. */
   dockerfiles: ReadonlyMap<string, { path: string; text: string }>;
@@ -43,6 +44,11 @@ export interface LintInputs {
 const OPEN_VERSION = /^$|latest|[*<>~^!]|,/;
 const DEVELOPMENT_VERSION = /^0\.0\.0|unstable/;
 const PINNED_REQUIREMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*[A-Za-z0-9.+!_-]+\s*(;.*)?$/;
+
+/** A requirement file's path relative to the manifest's folder: files are named relative to the build context. */
+export function requirementPath(context: string | undefined, file: string): string {
+  return posix.normalize(posix.join(context ?? '.', file));
+}
 
 /** A requirement line as pip reads it: comments, options and includes are not requirements. */
 function requirementOf(line: string): string | undefined {
@@ -55,7 +61,7 @@ function requirementOf(line: string): string | undefined {
 export function lintFamily({ family, production, requirementFiles, dockerfiles, validateDockerfile }: LintInputs): Finding[] {
   const findings: Finding[] = [];
   const { manifest } = family;
-  const severityOf = (rule: RuleId): Severity => (rule === 'apt-unpinned' ? 'note' : production ? 'error' : 'warning');
+  const severityOf = (rule: RuleId): Severity => (rule === 'apt-unpinned' ? 'note' : production && LINT_RULES[rule].pinning ? 'error' : 'warning');
 
   for (const name of family.order) {
     const image = family.images.get(name)!;
@@ -86,12 +92,13 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
           if (!PINNED_REQUIREMENT.test(text)) add('pip-unpinned', at([...path, 'packages', index]), `pip requirement \`${text}\` is not pinned with ==`);
         });
         for (const file of (params.requirements as string[] | undefined) ?? []) {
-          const text = requirementFiles.get(file);
+          const path = requirementPath(image.spec.context, file);
+          const text = requirementFiles.get(path);
           if (text === undefined) continue;
           text.split('\n').forEach((line, index) => {
             const requirement = requirementOf(line);
             if (requirement && !PINNED_REQUIREMENT.test(requirement)) {
-              add('pip-unpinned', { file, line: index + 1, col: 1 }, `pip requirement \`${requirement}\` is not pinned with ==`);
+              add('pip-unpinned', { file: path, line: index + 1, col: 1 }, `pip requirement \`${requirement}\` is not pinned with ==`);
             }
           });
         }
@@ -121,8 +128,14 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
       }
     }
   }
-  // An inherited layer is reported once, at the place it is written, for the first image that has it.
-  const unique = new Map(findings.reverse().map((finding) => [`${finding.rule}@${finding.location.file}:${finding.location.line}:${finding.location.col}:${finding.message}`, finding]));
+  // An inherited layer is reported once, at the place it is written: for the first image that has it,
+  // unless that image switches the rule off and another does not.
+  const unique = new Map<string, Finding>();
+  for (const finding of findings) {
+    const key = `${finding.rule}@${finding.location.file}:${finding.location.line}:${finding.location.col}:${finding.message}`;
+    const kept = unique.get(key);
+    if (!kept || (kept.suppressed && !finding.suppressed)) unique.set(key, finding);
+  }
   return [...unique.values()].sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.col - b.location.col);
 }
 
