@@ -1,29 +1,18 @@
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { main } from '../src/cli.js';
 import { PACKAGE_ROOT } from '../src/files.js';
+import { copyOfProject, runCli } from './helpers.js';
 
 let project: string;
 beforeEach(() => {
-  project = mkdtempSync(join(tmpdir(), 'mlrun-images-cli-'));
-  cpSync(join(PACKAGE_ROOT, 'images.yaml'), join(project, 'images.yaml'));
-  for (const folder of ['requirements', 'jupyter', 'ui']) cpSync(join(PACKAGE_ROOT, folder), join(project, folder), { recursive: true });
+  project = copyOfProject('mlrun-images-cli-');
 });
 afterEach(() => rmSync(project, { recursive: true, force: true }));
 
 async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    env,
-    cwd: project,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
+  return runCli(project, args, { env });
 }
 
 /** Every file under the project with its content and modification time. */

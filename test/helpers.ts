@@ -1,3 +1,8 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProcessRunner } from '../src/build/process.js';
+import { main } from '../src/cli.js';
 import { formatDiagnostic, ManifestError } from '../src/errors.js';
 import { loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/family.js';
 import { layerKindsOf } from '../src/render/templates.js';
@@ -44,4 +49,26 @@ export function problemsOf(text: string, options: LoadOptions = {}): string[] {
 /** Join lines into a manifest, so tests can count lines for expected locations. */
 export function yaml(...lines: string[]): string {
   return `${lines.join('\n')}\n`;
+}
+
+/** A temporary copy of this project's manifest and the files it names, for CLI tests that write. */
+export function copyOfProject(prefix: string): string {
+  const project = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(join(PACKAGE_ROOT, 'images.yaml'), join(project, 'images.yaml'));
+  for (const folder of ['requirements', 'jupyter', 'ui']) cpSync(join(PACKAGE_ROOT, folder), join(project, folder), { recursive: true });
+  return project;
+}
+
+/** Run the command line in-process in `cwd`, capturing what it prints. */
+export async function runCli(cwd: string, args: string[], { env = {}, runner }: { env?: Record<string, string | undefined>; runner?: ProcessRunner } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    env,
+    cwd,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    ...(runner ? { runner } : {}),
+  });
+  return { code, stdout, stderr };
 }

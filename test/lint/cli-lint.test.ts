@@ -1,18 +1,14 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/build/engines.js';
 import type { ProcessResult, ProcessRunner } from '../../src/build/process.js';
-import { main } from '../../src/cli.js';
-import { PACKAGE_ROOT } from '../../src/files.js';
 import { LINT_RULES, RULE_IDS } from '../../src/lint/lint.js';
+import { copyOfProject, runCli } from '../helpers.js';
 
 let project: string;
 beforeEach(() => {
-  project = mkdtempSync(join(tmpdir(), 'mlrun-images-lint-'));
-  cpSync(join(PACKAGE_ROOT, 'images.yaml'), join(project, 'images.yaml'));
-  for (const folder of ['requirements', 'jupyter', 'ui']) cpSync(join(PACKAGE_ROOT, folder), join(project, folder), { recursive: true });
+  project = copyOfProject('mlrun-images-lint-');
 });
 afterEach(() => rmSync(project, { recursive: true, force: true }));
 
@@ -31,17 +27,8 @@ function recordingRunner() {
   return { runner, calls };
 }
 
-async function run(args: string[], { env = {}, runner }: { env?: Record<string, string>; runner?: ProcessRunner } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    env,
-    cwd: project,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    ...(runner ? { runner } : {}),
-  });
-  return { code, stdout, stderr };
+async function run(args: string[], options: { env?: Record<string, string>; runner?: ProcessRunner } = {}) {
+  return runCli(project, args, options);
 }
 
 const read = (path: string) => readFileSync(join(project, path), 'utf8');
