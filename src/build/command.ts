@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { MlrunImagesError, UsageError } from '../errors.js';
 import type { Family, GeneratedFiles } from '../family.js';
-import { buildCommand, ENGINES, formatCommand, imageIdCommand, probeCommand, pullCommand, pushCommand, type Engine, type EngineName } from './engines.js';
+import { buildCommand, ENGINES, formatCommand, withLabels, imageIdCommand, probeCommand, pullCommand, pushCommand, type Engine, type EngineName } from './engines.js';
 import { planBuild, selectImages, type BuildPlan } from './plan.js';
 import type { Lock } from '../lock/lockfile.js';
 import { execaRunner, type ProcessRunner } from './process.js';
@@ -97,11 +97,12 @@ function fileLog(path: string, shownAs: string): BuildLog {
   };
 }
 
-function writeDockerfiles(folder: string, files: GeneratedFiles): void {
+function writeDockerfiles(folder: string, files: GeneratedFiles, plan: BuildPlan): void {
   rmSync(folder, { recursive: true, force: true });
+  const labels = new Map(plan.steps.map((step) => [`${step.name}/Dockerfile`, step.labels]));
   for (const [path, text] of files) {
     mkdirSync(dirname(join(folder, path)), { recursive: true });
-    writeFileSync(join(folder, path), text);
+    writeFileSync(join(folder, path), withLabels(text, labels.get(path) ?? {}));
   }
 }
 
@@ -145,13 +146,13 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
   if (flags.dryRun) {
     const engine: Engine = { name: checkedEngineName(requestedEngine ?? 'docker'), buildkit: false };
     // The Dockerfiles are written so the printed commands can be run as they are; no engine is asked anything.
-    writeDockerfiles(dockerfileDir, files);
+    writeDockerfiles(dockerfileDir, files, plan);
     io.stdout.write(dryRunText(plan, engine, buildDir));
     return 0;
   }
 
   const engine = detected!;
-  writeDockerfiles(dockerfileDir, files);
+  writeDockerfiles(dockerfileDir, files, plan);
   const now = () => Date.now();
   const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
   io.stdout.write(`building ${plan.steps.length} image(s) with ${engine.name}${engine.name === 'docker' ? (engine.buildkit ? ' (BuildKit)' : ' (classic builder)') : ''}, ${concurrency} at a time\n`);

@@ -1,5 +1,5 @@
 import { formatReference, parseReference } from '../reference.js';
-import { shellWord } from '../render/templates.js';
+import { dockerfileValue, shellWord } from '../render/templates.js';
 import type { BuildStep } from './plan.js';
 
 export const ENGINES = ['docker', 'podman', 'buildah'] as const;
@@ -36,7 +36,6 @@ export function buildCommand(engine: Engine, step: BuildStep): Command {
   args.push('-f', step.dockerfile, '-t', step.reference);
   for (const [name, value] of Object.entries(step.buildArgs)) args.push('--build-arg', `${name}=${value}`);
   if (engine.name === 'docker' && engine.buildkit) args.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--progress=plain');
-  for (const [name, value] of Object.entries(step.labels)) args.push('--label', `${name}=${value}`);
   // podman and buildah take a repository for --cache-from, and refuse a tag.
   for (const reference of step.cacheFrom) args.push('--cache-from', engine.name === 'docker' ? reference : withoutTag(reference));
   if (step.noCache) args.push('--no-cache');
@@ -48,6 +47,16 @@ export function buildCommand(engine: Engine, step: BuildStep): Command {
   }
   args.push(step.context);
   return { command: engine.name, args, ...(engine.name === 'docker' ? { env: { DOCKER_BUILDKIT: engine.buildkit ? '1' : '0' } } : {}) };
+}
+
+/**
+ * The build's Dockerfile: the generated one plus one LABEL instruction with the OCI labels. One instruction, not
+ * one `--label` flag each: the classic builder commits a layer per flag (about 0.15 s each).
+ */
+export function withLabels(dockerfile: string, labels: Readonly<Record<string, string>>): string {
+  // Label values are text: a `$` in a description is not a variable.
+  const pairs = Object.entries(labels).map(([name, value]) => `${name}=${dockerfileValue(value).replace(/\$/g, '\\$')}`);
+  return pairs.length === 0 ? dockerfile : `${dockerfile}\n# Added by mlrun-images build.\nLABEL ${pairs.join(' \\\n      ')}\n`;
 }
 
 export function pushCommand(engine: Engine, reference: string, digestFile: string): Command {

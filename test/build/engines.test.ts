@@ -4,6 +4,7 @@ import {
   digestFromPushOutput,
   formatCommand,
   imageIdCommand,
+  withLabels,
   probeCommand,
   pullCommand,
   pushCommand,
@@ -48,7 +49,7 @@ const COMMON = [
   '--build-arg',
   'BASE_IMAGE=quay.io/mlrun/core:1.7.0',
 ];
-const LABELS = ['--label', 'org.opencontainers.image.title=app', '--label', 'org.opencontainers.image.version=1.7.0'];
+const LABELS: string[] = [];
 
 describe('buildCommand', () => {
   test('docker, classic builder: DOCKER_BUILDKIT=0 and --force-rm', () => {
@@ -105,10 +106,14 @@ describe('buildCommand', () => {
     }
   });
 
-  test('build argument values and labels are single argv words, however they look', () => {
+  test('build argument values are single argv words, however they look; labels go into the Dockerfile, quoted', () => {
     const { args } = buildCommand(DOCKER_CLASSIC, step({ buildArgs: { BASE_IMAGE: 'python:3.9', EMPTY: '' }, labels: { 'org.opencontainers.image.description': "it's a = b" } }));
     expect(args).toContain('EMPTY=');
-    expect(args).toContain("org.opencontainers.image.description=it's a = b");
+    expect(args).not.toContain('--label');
+    expect(withLabels('FROM x\n', { 'org.opencontainers.image.title': 'app', 'org.opencontainers.image.description': 'say "hi" \\ $HOME' })).toBe(
+      'FROM x\n\n# Added by mlrun-images build.\nLABEL org.opencontainers.image.title=app \\\n      org.opencontainers.image.description="say \\"hi\\" \\\\ \\$HOME"\n',
+    );
+    expect(withLabels('FROM x\n', {})).toBe('FROM x\n');
   });
 
   test.each([
