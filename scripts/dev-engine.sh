@@ -15,9 +15,14 @@ log() { printf 'dev-engine: %s\n' "$*"; }
 if [ "${1:-}" = stop ]; then
   if [ -f "$STARTED" ]; then
     # Only a process that is still the dockerd or registry this script started (a PID can be reused).
+    stopping=()
     while read -r pid name; do
-      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] && kill "$pid" 2>/dev/null || true
+      if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] && kill "$pid" 2>/dev/null; then stopping+=("$pid"); fi
     done <"$STARTED"
+    # dockerd takes a few seconds to stop its containers and containerd; wait for it.
+    for pid in "${stopping[@]}"; do
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    done
     rm -f "$STARTED"
     log "stopped what it had started"
   fi
