@@ -74,7 +74,7 @@ YAML
   curl -fsS "http://$REGISTRY/v2/" >/dev/null || { echo "dev-engine: the registry did not start; see $STATE/registry.log" >&2; exit 1; }
 fi
 
-if ! curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/debian/manifests/bookworm"; then
+if ! curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/debian/manifests/bookworm" 2>/dev/null; then
   if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     if [ ! -x "$STATE/rootfs/bin/sh" ]; then
       log "making a minimal Debian bookworm with debootstrap (a few minutes)"
