@@ -74,18 +74,21 @@ YAML
   curl -fsS "http://$REGISTRY/v2/" >/dev/null || { echo "dev-engine: the registry did not start; see $STATE/registry.log" >&2; exit 1; }
 fi
 
-if ! curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/debian/manifests/bookworm" 2>/dev/null; then
-  if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-    if [ ! -x "$STATE/rootfs/bin/sh" ]; then
-      log "making a minimal Debian bookworm with debootstrap (a few minutes)"
-      rm -rf "$STATE/rootfs"
-      debootstrap --variant=minbase bookworm "$STATE/rootfs" >"$STATE/debootstrap.log" 2>&1 ||
-        { echo "dev-engine: debootstrap failed; see $STATE/debootstrap.log" >&2; exit 1; }
-    fi
-    log "importing it as $BASE_IMAGE"
-    tar -C "$STATE/rootfs" -c . | docker import - "$BASE_IMAGE" >/dev/null
+# The engine and the registry must hold the same base image (tests compare its digests): push the engine's, pull the
+# registry's, or make one.
+if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  docker push "$BASE_IMAGE" >/dev/null
+elif curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/debian/manifests/bookworm" 2>/dev/null; then
+  docker pull "$BASE_IMAGE" >/dev/null
+else
+  if [ ! -x "$STATE/rootfs/bin/sh" ]; then
+    log "making a minimal Debian bookworm with debootstrap (a few minutes)"
+    rm -rf "$STATE/rootfs"
+    debootstrap --variant=minbase bookworm "$STATE/rootfs" >"$STATE/debootstrap.log" 2>&1 ||
+      { echo "dev-engine: debootstrap failed; see $STATE/debootstrap.log" >&2; exit 1; }
   fi
-  log "pushing $BASE_IMAGE"
+  log "importing it as $BASE_IMAGE and pushing it"
+  tar -C "$STATE/rootfs" -c . | docker import - "$BASE_IMAGE" >/dev/null
   docker push "$BASE_IMAGE" >/dev/null
 fi
 
