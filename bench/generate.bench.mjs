@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { layerKindsOf, loadFamily, renderFamily } from '../dist/family.js';
+import { loadFamily, renderFamily } from '../dist/family.js';
+import { layerKindsOf } from '../dist/render/templates.js';
 import { compareOutput, readSchema, readTemplates, writeOutput } from '../dist/files.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
