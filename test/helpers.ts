@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProcessRunner } from '../src/build/process.js';
+import type { BuildOptions } from '../src/build/plan.js';
 import { main } from '../src/cli.js';
 import { formatDiagnostic, ManifestError } from '../src/errors.js';
 import { loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/family.js';
@@ -71,4 +72,19 @@ export async function runCli(cwd: string, args: string[], { env = {}, runner }: 
     ...(runner ? { runner } : {}),
   });
   return { code, stdout, stderr };
+}
+
+/** Build options with nothing asked for: tests set what they exercise. */
+export function buildOptions(overrides: Partial<BuildOptions> = {}): BuildOptions {
+  return {
+    selected: [],
+    noDeps: false,
+    noCache: false,
+    pull: false,
+    push: false,
+    cacheFrom: [],
+    dockerfileOf: (name) => `/work/.build/dockerfiles/${name}/Dockerfile`,
+    contextOf: (name) => `/work/context/${name}`,
+    ...overrides,
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { planBuild, selectImages, withBaseRegistry, type BuildOptions, type BuildStep } from '../../src/build/plan.js';
 import { UsageError } from '../../src/errors.js';
-import { load, yaml } from '../helpers.js';
+import { buildOptions, load, yaml } from '../helpers.js';
 
 /**
  * A family listed out of build order on purpose (`app` before its parent `core`):
@@ -34,19 +34,7 @@ const family = load(MANIFEST);
 /** The same family without a base that reads MLRUN_DOCKER_REGISTRY, for registries written without their trailing slash. */
 const PLAIN_MANIFEST = MANIFEST.replace('${MLRUN_DOCKER_REGISTRY:-docker.io/}library/debian:bookworm', 'debian:bookworm');
 
-function options(overrides: Partial<BuildOptions> = {}): BuildOptions {
-  return {
-    selected: [],
-    noDeps: false,
-    noCache: false,
-    pull: false,
-    push: false,
-    cacheFrom: [],
-    dockerfileOf: (name) => `/work/.build/dockerfiles/${name}/Dockerfile`,
-    contextOf: (name) => `/work/context/${name}`,
-    ...overrides,
-  };
-}
+const options = buildOptions;
 
 function stepsOf(overrides: Partial<BuildOptions> = {}, of = family): Map<string, BuildStep> {
   return new Map(planBuild(of, options(overrides)).steps.map((step) => [step.name, step]));

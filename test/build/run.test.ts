@@ -3,7 +3,7 @@ import type { Command, Engine } from '../../src/build/engines.js';
 import { planBuild, type BuildOptions, type BuildPlan } from '../../src/build/plan.js';
 import type { ProcessResult, ProcessRunner, RunProcessOptions } from '../../src/build/process.js';
 import { runBuild, type BuildLog, type ImageResult, type ProgressEvent, type RunBuildOptions } from '../../src/build/run.js';
-import { load, yaml } from '../helpers.js';
+import { buildOptions, load, yaml } from '../helpers.js';
 
 const DOCKER: Engine = { name: 'docker', buildkit: true };
 const BUILDAH: Engine = { name: 'buildah', buildkit: false };
@@ -144,17 +144,7 @@ const CHAIN = yaml(
 const INDEPENDENT = yaml('version: 1', 'images:', ...['a1', 'a2', 'a3', 'a4', 'a5'].flatMap((name) => [`  ${name}:`, '    base: debian:bookworm']));
 
 function planOf(manifest: string, overrides: Partial<BuildOptions> = {}): BuildPlan {
-  return planBuild(load(manifest), {
-    selected: [],
-    noDeps: false,
-    noCache: false,
-    pull: false,
-    push: false,
-    cacheFrom: [],
-    dockerfileOf: (name) => `/df/${name}/Dockerfile`,
-    contextOf: () => '/ctx',
-    ...overrides,
-  });
+  return planBuild(load(manifest), buildOptions(overrides));
 }
 
 interface Setup {
