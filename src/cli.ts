@@ -7,7 +7,7 @@ import { layerKindsOf } from './render/templates.js';
 import { compareOutput, PACKAGE_ROOT, readManifestText, readSchema, readTemplates, writeOutput, type OutputDifference } from './files.js';
 import { renderMermaid } from './graph/mermaid.js';
 import { readLock, requireLocked } from './lock/command.js';
-import type { Lock } from './lock/lockfile.js';
+import { LOCK_FILE, type LockFile } from './lock/lockfile.js';
 import type { BuildFlags } from './build/command.js';
 import type { ProcessRunner } from './build/process.js';
 import { didYouMean } from './suggest.js';
@@ -184,7 +184,7 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
   };
 }
 
-function loadFromDisk(invocation: Invocation, env: CliIo['env']): { family: Family; templates: ReturnType<typeof readTemplates>; lock?: Lock } {
+function loadFromDisk(invocation: Invocation, env: CliIo['env']): { family: Family; templates: ReturnType<typeof readTemplates> } {
   const templates = readTemplates(dirname(invocation.manifestPath));
   const family = loadFamily({
     source: { file: basename(invocation.manifestPath), text: readManifestText(invocation.manifestPath) },
@@ -193,9 +193,14 @@ function loadFromDisk(invocation: Invocation, env: CliIo['env']): { family: Fami
     env,
     overrides: invocation.overrides,
   });
+  return { family, templates };
+}
+
+/** images.lock.yaml, for the commands that build on it (generate, build, lint); `--locked` requires it to cover every base. */
+function lockFor(invocation: Invocation, family: Family): LockFile | undefined {
   const lock = readLock(dirname(invocation.manifestPath));
-  if (invocation.values.locked) requireLocked(family, lock);
-  return { family, templates, ...(lock ? { lock } : {}) };
+  if (invocation.values.locked) requireLocked(family, lock?.bases);
+  return lock;
 }
 
 async function unifiedDiff(outDir: string, differences: readonly OutputDifference[], cwd: string): Promise<string> {
@@ -209,8 +214,8 @@ async function unifiedDiff(outDir: string, differences: readonly OutputDifferenc
 }
 
 async function generate(invocation: Invocation, io: CliIo): Promise<void> {
-  const { family, templates, lock } = loadFromDisk(invocation, io.env);
-  const files = renderFamily(family, templates, lock);
+  const { family, templates } = loadFromDisk(invocation, io.env);
+  const files = renderFamily(family, templates, lockFor(invocation, family)?.bases);
   const differences = await compareOutput(invocation.outDir, files);
   const shown = relative(io.cwd, invocation.outDir) || '.';
   if (invocation.check) {
@@ -269,7 +274,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       }
       case 'build': {
-        const { family, templates, lock } = loadFromDisk(invocation, io.env);
+        const { family, templates } = loadFromDisk(invocation, io.env);
+        const lockFile = lockFor(invocation, family);
+        const lock = lockFile?.bases;
+        const baseRegistry = invocation.build.baseRegistry ?? (io.env.MLRUN_BASE_REGISTRY || undefined);
+        if (lockFile && lockFile.bases.size > 0 && (lockFile.mirror ?? '') !== (baseRegistry ?? '')) {
+          io.stderr.write(`mlrun-images: warning: ${LOCK_FILE} was read ${lockFile.mirror ? `through the mirror ${lockFile.mirror}` : 'without a mirror'}, and this build uses ${baseRegistry ? `the mirror ${baseRegistry}` : 'none'}: its digests may not be there\n`);
+        }
         const files = renderFamily(family, templates, lock);
         if (invocation.values.production) {
           const { collectFindings, formatFindings } = await import('./lint/command.js');
@@ -309,9 +320,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         });
       }
       case 'lint': {
-        const { family, templates, lock } = loadFromDisk(invocation, io.env);
+        const { family, templates } = loadFromDisk(invocation, io.env);
         const { lintCommand } = await import('./lint/command.js');
-        return await lintCommand(family, renderFamily(family, templates, lock), dirname(invocation.manifestPath), {
+        return await lintCommand(family, renderFamily(family, templates, lockFor(invocation, family)?.bases), dirname(invocation.manifestPath), {
           production: invocation.values.production ?? false,
           format: invocation.values.format ?? 'text',
           cwd: io.cwd,

@@ -120,7 +120,7 @@ interface ChosenTag {
   source?: string;
 }
 
-/** `images_tag or client_version or server_version`, each as a tag; then the python suffix. */
+/** `images_tag or client_version or server_version` (the versions turned into tags); then the python suffix. */
 function chooseTag(options: ResolveOptions): ChosenTag {
   const candidates: [string, string | undefined][] = [
     ['imagesTag (MLRUN_IMAGES_TAG)', options.imagesTag],
@@ -129,7 +129,8 @@ function chooseTag(options: ResolveOptions): ChosenTag {
   ];
   for (const [source, version] of candidates) {
     if (version === undefined) continue;
-    const tag = versionToTag(version);
+    // As MLRun: the images tag is already a tag and is used as it is; versions are converted.
+    const tag = source === candidates[0]![0] ? version : versionToTag(version);
     if (tag !== '') return { tag: `${tag}${pythonTagSuffix(tag, options.clientPythonVersion)}`, source };
   }
   return { tag: '' };

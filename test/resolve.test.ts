@@ -163,7 +163,7 @@ describe('resolveImage', () => {
     ['a version that becomes empty counts as not set', 'mlrun/mlrun', { clientVersion: '0.0.0-', serverVersion: '1.8.0' }, 'mlrun/mlrun:1.8.0'],
     ['0.0.0+unstable → unstable', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable' }, 'mlrun/mlrun:unstable'],
     ['build metadata → -', 'mlrun/mlrun', { serverVersion: '1.7.0+abc' }, 'mlrun/mlrun:1.7.0-abc'],
-    ['images tag converted too', 'mlrun/mlrun', { imagesTag: '1.7.0+abc' }, 'mlrun/mlrun:1.7.0-abc'],
+    ['the images tag is used as it is, as MLRun does (only versions are converted)', 'mlrun/mlrun', { imagesTag: '0.0.0-unstable' }, 'mlrun/mlrun:0.0.0-unstable'],
 
     // rule 2: python suffix
     ['-py37 for a dev version', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:unstable-py37'],

@@ -1,18 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { StaleError, UsageError } from '../errors.js';
+import { MlrunImagesError, StaleError, UsageError } from '../errors.js';
 import type { Family } from '../family.js';
 import { selectImages } from '../build/plan.js';
-import { externalBases, formatLock, LOCK_FILE, lockCoverage, parseLock, type Lock, type LockEntry } from './lockfile.js';
-import { readDockerConfig, resolveDigest, type RegistryClientOptions } from './registry.js';
+import { externalBases, formatLock, isLockableDigest, LOCK_FILE, lockCoverage, parseLock, type Lock, type LockEntry, type LockFile } from './lockfile.js';
+import { readDockerConfig, RegistryError, resolveDigest, type RegistryClientOptions } from './registry.js';
 
 export function lockPath(manifestDir: string): string {
   return join(manifestDir, LOCK_FILE);
 }
 
 /** images.lock.yaml beside the manifest, when there is one. */
-export function readLock(manifestDir: string): Map<string, LockEntry> | undefined {
+export function readLock(manifestDir: string): LockFile | undefined {
   const path = lockPath(manifestDir);
   return existsSync(path) ? parseLock(readFileSync(path, 'utf8')) : undefined;
 }
@@ -37,44 +37,66 @@ export interface LockFlags {
   registry?: RegistryClientOptions;
 }
 
-async function resolveAll(references: readonly string[], options: RegistryClientOptions): Promise<Map<string, LockEntry>> {
+/** Resolve every reference (a few at a time); every failure is reported, in a stable order, and nothing is kept. */
+async function resolveAll(references: readonly string[], options: () => RegistryClientOptions): Promise<Map<string, LockEntry>> {
   const resolved = new Map<string, LockEntry>();
+  const failures = new Map<string, string>();
   const queue = [...references];
   const worker = async () => {
     for (let reference = queue.shift(); reference !== undefined; reference = queue.shift()) {
-      const { digest, platforms } = await resolveDigest(reference, options);
-      const byPlatform = Object.fromEntries((platforms ?? []).map(({ platform, digest: platformDigest }) => [platform, platformDigest]));
-      resolved.set(reference, { digest, ...(platforms && platforms.length > 0 ? { platforms: byPlatform } : {}) });
+      try {
+        const { digest, platforms = [] } = await resolveDigest(reference, options());
+        const unlockable = [digest, ...platforms.map((platform) => platform.digest)].find((value) => !isLockableDigest(value));
+        if (unlockable !== undefined) throw new RegistryError(`${reference}: the registry answered with the digest \`${unlockable.slice(0, 80)}\`, which is not sha256:<64 hex digits>`);
+        const byPlatform = Object.fromEntries(platforms.map((platform) => [platform.platform, platform.digest]));
+        resolved.set(reference, { digest, ...(platforms.length > 0 ? { platforms: byPlatform } : {}) });
+      } catch (error) {
+        if (!(error instanceof MlrunImagesError)) throw error;
+        failures.set(reference, error.message);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(4, references.length) }, worker));
+  if (failures.size > 0) {
+    const messages = [...failures].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, message]) => message);
+    throw new RegistryError(`${messages.join('\n')}\n${LOCK_FILE} was left as it was`);
+  }
   return resolved;
 }
 
-/** `lock`: add the bases the lock lacks; `--update`: resolve again; `--check`: exit 1 when the lock does not match. */
+/**
+ * `lock`: add the bases the lock lacks, drop those no longer used; `--update [IMAGE...]`: resolve again;
+ * `--check`: exit 1 when the lock does not match (no network). Nothing is written unless every digest resolved.
+ */
 export async function lockCommand(family: Family, manifestDir: string, flags: LockFlags): Promise<number> {
   if (flags.images.length > 0 && !flags.update) throw new UsageError('image names go with --update: `mlrun-images lock --update IMAGE...`');
   const path = lockPath(manifestDir);
   const shown = relative(flags.cwd, path) || LOCK_FILE;
-  const current = readLock(manifestDir) ?? new Map<string, LockEntry>();
+  // `lock --update` of everything is the way out of a broken lock file, so it does not need to read one.
+  const rewriteAll = flags.update && flags.images.length === 0;
+  const current: LockFile = (rewriteAll ? safely(() => readLock(manifestDir)) : readLock(manifestDir)) ?? { bases: new Map() };
   const bases = externalBases(family);
-  const { missing, unused } = lockCoverage(current, bases);
+  const { missing, unused } = lockCoverage(current.bases, bases);
+  const mirror = flags.baseRegistry;
+  const mirrorChanged = (current.mirror ?? '') !== (mirror ?? '') && current.bases.size > 0;
 
   if (flags.check) {
-    if (missing.length === 0 && unused.length === 0) {
+    const lines = [...missing.map((base) => `  missing: ${base}`), ...unused.map((base) => `  no longer used: ${base}`)];
+    if (mirrorChanged) lines.push(`  read through ${current.mirror ? `the mirror ${current.mirror}` : 'no mirror'}, not ${mirror ? `the mirror ${mirror}` : 'without a mirror'}`);
+    if (lines.length === 0) {
       flags.stdout.write(`${shown} covers all ${bases.length} base image(s)\n`);
       return 0;
     }
-    const lines = [...missing.map((base) => `  missing: ${base}`), ...unused.map((base) => `  no longer used: ${base}`)];
     throw new StaleError(`${shown} does not match images.yaml; run \`mlrun-images lock\`:\n${lines.join('\n')}`);
   }
 
-  const refresh = flags.update ? (flags.images.length > 0 ? externalBases(family, selectImages(family, flags.images, false)) : bases) : missing;
-  const mirror = flags.baseRegistry;
-  const resolved = await resolveAll(refresh, { dockerConfig: readDockerConfig(), ...(mirror ? { mirror } : {}), ...flags.registry });
+  // Digests read through another mirror may not be the upstream ones: a change of mirror resolves everything again.
+  const selected = flags.images.length > 0 ? externalBases(family, selectImages(family, flags.images, false)) : bases;
+  const refresh = rewriteAll || mirrorChanged ? bases : [...new Set([...missing, ...(flags.update ? selected : [])])].sort();
+  const resolved = await resolveAll(refresh, () => ({ dockerConfig: readDockerConfig(), ...(mirror ? { mirror } : {}), ...flags.registry }));
   const next = new Map<string, LockEntry>();
-  for (const base of bases) next.set(base, resolved.get(base) ?? current.get(base)!);
-  const text = formatLock(next);
+  for (const base of bases) next.set(base, resolved.get(base) ?? current.bases.get(base)!);
+  const text = formatLock(next, mirror);
   const previous = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   if (text !== previous) {
     const temporary = `${path}.${process.pid}.tmp`;
@@ -83,4 +105,13 @@ export async function lockCommand(family: Family, manifestDir: string, flags: Lo
   }
   flags.stdout.write(`${shown}: ${bases.length} base image(s) locked, ${resolved.size} resolved from their registries${unused.length > 0 ? `, ${unused.length} no longer used removed` : ''}\n`);
   return 0;
+}
+
+function safely<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof MlrunImagesError) return undefined;
+    throw error;
+  }
 }

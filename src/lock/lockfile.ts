@@ -1,8 +1,8 @@
 import { parse } from 'yaml';
-import { MlrunImagesError } from '../errors.js';
+import { MlrunImagesError, UsageError } from '../errors.js';
 import type { Family } from '../family.js';
 import { parseReference } from '../reference.js';
-import { withBuildArgValues } from '../config/variables.js';
+import { buildArgsIn, withBuildArgValues } from '../config/variables.js';
 
 export const LOCK_FILE = 'images.lock.yaml';
 
@@ -15,38 +15,52 @@ export interface LockEntry {
 /** External base reference (after variables) → its digest. */
 export type Lock = ReadonlyMap<string, LockEntry>;
 
+/** The lock and the mirror (`--base-registry`) its digests were read from, if any. */
+export interface LockFile {
+  bases: Map<string, LockEntry>;
+  mirror?: string;
+}
+
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
-export function parseLock(text: string, file = LOCK_FILE): Map<string, LockEntry> {
+export function parseLock(text: string, file = LOCK_FILE): LockFile {
+  const refuse = (problem: string): never => {
+    throw new MlrunImagesError(`${file}: ${problem}; run \`mlrun-images lock --update\` to write it anew`);
+  };
   let data: unknown;
   try {
     data = parse(text);
   } catch (error) {
-    throw new MlrunImagesError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}; run \`mlrun-images lock --update\` to write it anew`);
+    refuse(`invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  const bases = (data as { bases?: unknown } | null)?.bases ?? {};
-  if ((data as { version?: unknown } | null)?.version !== 1 || typeof bases !== 'object' || bases === null || Array.isArray(bases)) {
-    throw new MlrunImagesError(`${file}: expected \`version: 1\` and a \`bases:\` mapping; run \`mlrun-images lock --update\` to write it anew`);
-  }
+  const { version, bases = {}, mirror } = (data ?? {}) as { version?: unknown; bases?: unknown; mirror?: unknown };
+  if (version !== 1 || typeof bases !== 'object' || bases === null || Array.isArray(bases)) refuse('expected `version: 1` and a `bases:` mapping');
+  if (mirror !== undefined && typeof mirror !== 'string') refuse('`mirror` must be a string');
   const lock = new Map<string, LockEntry>();
-  for (const [reference, entry] of Object.entries(bases)) {
-    const digest = (entry as { digest?: unknown } | null)?.digest;
-    if (typeof digest !== 'string' || !DIGEST.test(digest)) {
-      throw new MlrunImagesError(`${file}: \`${reference}\` has no valid digest (sha256:…); run \`mlrun-images lock --update\``);
+  for (const [reference, entry] of Object.entries(bases as object)) {
+    const { digest, platforms } = (entry ?? {}) as { digest?: unknown; platforms?: unknown };
+    if (typeof digest !== 'string' || !DIGEST.test(digest)) refuse(`\`${reference}\` has no valid digest (sha256:…)`);
+    if (platforms !== undefined && (typeof platforms !== 'object' || platforms === null || Object.values(platforms).some((value) => typeof value !== 'string' || !DIGEST.test(value)))) {
+      refuse(`\`${reference}\` has platforms without valid digests`);
     }
-    const platforms = (entry as { platforms?: Record<string, string> }).platforms;
-    lock.set(reference, { digest, ...(platforms ? { platforms } : {}) });
+    lock.set(reference, { digest: digest as string, ...(platforms ? { platforms: platforms as Record<string, string> } : {}) });
   }
-  return lock;
+  return { bases: lock, ...(typeof mirror === 'string' ? { mirror } : {}) };
+}
+
+/** A digest as the lock stores it; anything else from a registry is refused before it reaches the file. */
+export function isLockableDigest(digest: string): boolean {
+  return DIGEST.test(digest);
 }
 
 /** The lock file's text: sorted, no timestamps, saying at its top what it is. */
-export function formatLock(lock: Lock): string {
+export function formatLock(lock: Lock, mirror?: string): string {
   const lines = [
     `# ${LOCK_FILE}: the digest of every external base image of images.yaml, written by \`mlrun-images lock\`.`,
     '# `generate` and `build` build on these digests (FROM <image>@sha256:…); `--locked` fails for a base missing here.',
     '# Do not edit by hand: `mlrun-images lock` adds new bases, `mlrun-images lock --update` refreshes them.',
     'version: 1',
+    ...(mirror ? [`mirror: ${JSON.stringify(mirror)}`] : []),
   ];
   const references = [...lock.keys()].sort();
   lines.push(references.length === 0 ? 'bases: {}' : 'bases:');
@@ -67,13 +81,19 @@ export function lockKey(base: string, values: Readonly<Record<string, string>>):
   return withBuildArgValues(base, values);
 }
 
-/** Every external base the family builds on (images and their stages), sorted; digest-pinned ones need no lock. */
+/**
+ * Every external base the family builds on (images and their stages), sorted; digest-pinned ones need no lock.
+ * A base that reads a release variable at build time has no one reference to lock: it is refused.
+ */
 export function externalBases(family: Family, images: readonly string[] = family.order): string[] {
   const bases = new Set<string>();
   for (const name of images) {
     const image = family.images.get(name)!;
     for (const base of [image.spec.base, ...image.stages.map((stage) => stage.base)]) {
       if (base === undefined) continue;
+      if (buildArgsIn(base).length > 0) {
+        throw new UsageError(`image \`${name}\`: the base \`${base.replace(/\u0000/g, '')}\` reads ${buildArgsIn(base).join(', ')} at build time, so it cannot be locked; write the reference out`);
+      }
       const key = lockKey(base, family.values);
       const parsed = parseReference(key);
       if (parsed.ok && !parsed.reference.digest) bases.add(key);

@@ -37,14 +37,18 @@ describe('images.lock.yaml', () => {
         '',
       ].join('\n'),
     );
-    expect(parseLock(text)).toEqual(lock);
-    expect(formatLock(parseLock(text))).toBe(text);
+    expect(parseLock(text)).toEqual({ bases: lock });
+    expect(formatLock(parseLock(text).bases)).toBe(text);
+    const throughMirror = formatLock(lock, '127.0.0.1:5000');
+    expect(throughMirror).toContain('version: 1\nmirror: "127.0.0.1:5000"\nbases:\n');
+    expect(parseLock(throughMirror)).toEqual({ bases: lock, mirror: '127.0.0.1:5000' });
   });
 
   test.each([
     ['not YAML', 'bases: [', 'images.lock.yaml: invalid YAML'],
     ['no version', 'bases: {}\n', 'expected `version: 1`'],
     ['a bad digest', 'version: 1\nbases:\n  "a:1":\n    digest: md5:abc\n', '`a:1` has no valid digest'],
+    ['a bad platform digest', `version: 1\nbases:\n  "a:1":\n    digest: ${DIGEST_A}\n    platforms:\n      "linux/amd64": sha512:abc\n`, '`a:1` has platforms without valid digests'],
   ])('a lock file with %s is refused with a way out', (_what, text, message) => {
     expect(() => parseLock(text)).toThrow(message);
   });
@@ -117,6 +121,16 @@ describe('mlrun-images lock', () => {
     });
     afterAll(() => new Promise((resolve) => refusing.close(resolve)));
 
+    test('every failing base is reported, in a stable order', async () => {
+      manifest(`127.0.0.1:${refusingPort}/private/b:1`, `127.0.0.1:${refusingPort}/missing/a:1`);
+      const result = await run(['lock']);
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(/missing\/a:1: no such image or tag/);
+      expect(lines[1]).toMatch(/private\/b:1.*refused access/);
+      expect(lines[2]).toBe('images.lock.yaml was left as it was');
+    });
+
     test.each([
       ['unreachable', () => `127.0.0.1:${closedPort}/base:1`, /cannot reach registry 127\.0\.0\.1:\d+/],
       ['404', () => `127.0.0.1:${refusingPort}/missing/base:1`, /no such image or tag/],
@@ -142,6 +156,24 @@ describe('mlrun-images lock', () => {
     expect(await run(['lock', '--check'])).toMatchObject({ code: 0, stdout: 'images.lock.yaml covers all 2 base image(s)\n' });
   });
 
+  test('a base that reads a release variable at build time cannot be locked', async () => {
+    manifest('${MLRUN_DOCKER_REGISTRY}debian:bookworm');
+    const result = await run(['lock', '--check']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the base `${MLRUN_DOCKER_REGISTRY}debian:bookworm` reads MLRUN_DOCKER_REGISTRY at build time, so it cannot be locked');
+  });
+
+  test('a broken lock file: generate says how to mend it, lock --update writes it anew, list does not read it', async () => {
+    manifest(`debian@${DIGEST_A}`);
+    writeFileSync(join(project, 'images.lock.yaml'), 'version: [\n');
+    const generate = await run(['generate']);
+    expect(generate.code).toBe(2);
+    expect(generate.stderr).toContain('run `mlrun-images lock --update` to write it anew');
+    expect((await run(['list'])).code).toBe(0);
+    expect(await run(['lock', '--update'])).toMatchObject({ code: 0 });
+    expect(parseLock(lockText())).toEqual({ bases: new Map() });
+  });
+
   test('--locked fails for a base missing from the lock, in generate and build', async () => {
     manifest('debian:bookworm');
     for (const command of [['generate'], ['build', '--dry-run']]) {
@@ -164,17 +196,24 @@ describe('mlrun-images lock', () => {
     const locked = await run(['lock']);
     expect(locked.code, locked.stderr).toBe(0);
     const repoDigests = JSON.parse((await execa('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', '127.0.0.1:5000/debian:bookworm'])).stdout) as string[];
-    const digest = parseLock(lockText()).get('127.0.0.1:5000/debian:bookworm')!.digest;
+    const digest = parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest;
     expect(repoDigests).toContain(`127.0.0.1:5000/debian@${digest}`);
 
     writeFileSync(join(project, 'images.lock.yaml'), formatLock(new Map([['127.0.0.1:5000/debian:bookworm', { digest: DIGEST_A }]])));
     expect((await run(['lock'])).code).toBe(0);
-    expect(parseLock(lockText()).get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(DIGEST_A);
+    expect(parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(DIGEST_A);
     expect((await run(['lock', '--update'])).code).toBe(0);
-    expect(parseLock(lockText()).get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(digest);
+    expect(parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(digest);
+
+    await execa('docker', ['tag', '127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test']);
+    await execa('docker', ['push', '127.0.0.1:5000/debian:lock-test']);
+    manifest('127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test');
+    const updated = await run(['lock', '--update', 'image-0']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect([...parseLock(lockText()).bases.keys()]).toEqual(['127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test']);
 
     manifest('debian:bookworm');
     expect((await run(['lock', '--base-registry', '127.0.0.1:5000'])).code).toBe(0);
-    expect([...parseLock(lockText())]).toEqual([['debian:bookworm', { digest }]]);
+    expect(parseLock(lockText())).toEqual({ bases: new Map([['debian:bookworm', { digest }]]), mirror: '127.0.0.1:5000' });
   });
 });
