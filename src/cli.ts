@@ -8,6 +8,7 @@ import { compareOutput, PACKAGE_ROOT, readManifestText, readSchema, readTemplate
 import { renderMermaid } from './graph/mermaid.js';
 import { readLock, requireLocked } from './lock/command.js';
 import { LOCK_FILE, type LockFile } from './lock/lockfile.js';
+import { selectImages } from './build/plan.js';
 import type { BuildFlags } from './build/command.js';
 import type { ProcessRunner } from './build/process.js';
 import { didYouMean } from './suggest.js';
@@ -284,7 +285,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const files = renderFamily(family, templates, lock);
         if (invocation.values.production) {
           const { collectFindings, formatFindings } = await import('./lint/command.js');
-          const findings = await collectFindings(family, files, dirname(invocation.manifestPath), true, io.cwd);
+          const images = selectImages(family, invocation.build.images, invocation.build.noDeps);
+          const findings = await collectFindings(family, files, dirname(invocation.manifestPath), true, io.cwd, images);
           const errors = findings.filter((finding) => finding.severity === 'error' && !finding.suppressed);
           if (errors.length > 0) {
             io.stderr.write(`${formatFindings(errors)}mlrun-images: build --production refuses to build what lint --production rejects\n`);

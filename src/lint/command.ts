@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatDiagnostic, UsageError } from '../errors.js';
 import type { Family, GeneratedFiles } from '../family.js';
-import { LINT_RULES, lintFamily, requirementPath, type Finding } from './lint.js';
+import { includedRequirementFiles, LINT_RULES, lintFamily, requirementPath, type Finding } from './lint.js';
 
 export interface LintFlags {
   production: boolean;
@@ -17,9 +17,12 @@ function readRequirementFiles(family: Family, manifestDir: string): Map<string, 
   for (const image of family.images.values()) {
     for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
       if (layer.kind !== 'pip') continue;
-      for (const file of (layer.params.requirements as string[] | undefined) ?? []) {
-        const path = requirementPath(image.spec.context, file);
-        if (existsSync(join(manifestDir, path))) files.set(path, readFileSync(join(manifestDir, path), 'utf8'));
+      const pending = ((layer.params.requirements as string[] | undefined) ?? []).map((file) => requirementPath(image.spec.context, file));
+      for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+        if (files.has(path) || !existsSync(join(manifestDir, path))) continue;
+        const text = readFileSync(join(manifestDir, path), 'utf8');
+        files.set(path, text);
+        pending.push(...includedRequirementFiles(path, text));
       }
     }
   }
@@ -27,7 +30,7 @@ function readRequirementFiles(family: Family, manifestDir: string): Map<string, 
 }
 
 /** Run the lint rules; the pinning rules fail the run (exit 1) with --production. */
-export async function collectFindings(family: Family, files: GeneratedFiles, manifestDir: string, production: boolean, cwd: string): Promise<Finding[]> {
+export async function collectFindings(family: Family, files: GeneratedFiles, manifestDir: string, production: boolean, cwd: string, images?: readonly string[]): Promise<Finding[]> {
   const { validate } = await import('dockerfile-utils');
   const outDir = relative(cwd, join(manifestDir, 'generated')) || '.';
   const dockerfiles = new Map([...family.order].map((name) => [name, { path: `${outDir}/${name}/Dockerfile`, text: files.get(`${name}/Dockerfile`) ?? '' }]));
@@ -36,6 +39,7 @@ export async function collectFindings(family: Family, files: GeneratedFiles, man
     production,
     requirementFiles: readRequirementFiles(family, manifestDir),
     dockerfiles,
+    ...(images ? { images } : {}),
     validateDockerfile: (text) => validate(text).map((problem) => ({ line: problem.range.start.line + 1, col: problem.range.start.character + 1, message: typeof problem.message === 'string' ? problem.message : problem.message.value })),
   });
 }

@@ -52,6 +52,11 @@ function aptPackageLists(): string[] {
   });
 }
 
+/** The UI, demos and functions refs pinned to tags (the defaults are branches, which moving-ref reports). */
+const PINNED_REFS = { MLRUN_UI_REF: 'v1.7.0', MLRUN_DEMOS_REF: 'v1.7.0', MLRUN_FUNCTIONS_REF: 'v1.7.0' };
+/** A release build: MLRUN_VERSION and the refs pinned. */
+const RELEASE = { MLRUN_VERSION: '1.7.0', ...PINNED_REFS };
+
 const DEVELOPMENT = 'the mlrun layer installs the development branch from git (MLRUN_VERSION is `unstable`); build a release (MLRUN_VERSION=1.7.0)';
 
 describe('lint', () => {
@@ -61,14 +66,14 @@ describe('lint', () => {
     expect(mlrunLayers.length).toBeGreaterThan(0);
     expect(aptLayers.length).toBeGreaterThan(0);
 
-    const result = await run(['lint']);
+    const result = await run(['lint'], { env: PINNED_REFS });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
     expect(lines.pop()).toBe('');
     const summary = lines.pop();
     for (const line of lines) expect(line).toMatch(/^images\.yaml:\d+:\d+: (warning|note) \[[a-z-]+\] \S.*$/);
-    expect(lines.filter((line) => line.includes(' warning '))).toEqual(mlrunLayers.map((at) => `${at}: warning [mlrun-unpinned] ${DEVELOPMENT}`));
+    expect(lines.filter((line) => line.includes(' warning [mlrun-unpinned] '))).toEqual(mlrunLayers.map((at) => `${at}: warning [mlrun-unpinned] ${DEVELOPMENT}`));
     expect(lines.filter((line) => line.includes(' note [apt-unpinned] ')).map((line) => line.split(': note')[0])).toEqual(aptLayers);
     expect(lines).toContain(
       `${aptLayers[0]}: note [apt-unpinned] 5 apt package(s) without a version (build-essential, cmake, gcc, wget, git); that is fine: Debian drops old versions, so pins would break later builds`,
@@ -78,7 +83,7 @@ describe('lint', () => {
   });
 
   test('--production exits 1: the mlrun layers install the development branch while MLRUN_VERSION is unstable', async () => {
-    const result = await run(['lint', '--production']);
+    const result = await run(['lint', '--production'], { env: PINNED_REFS });
     expect(result.code).toBe(1);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines.filter((line) => line.includes(' error '))).toEqual(layerKeys('mlrun').map((at) => `${at}: error [mlrun-unpinned] ${DEVELOPMENT}`));
@@ -87,14 +92,14 @@ describe('lint', () => {
   });
 
   test('--production with MLRUN_VERSION=1.7.0 exits 0: only the apt notes are left', async () => {
-    const result = await run(['lint', '--production'], { env: { MLRUN_VERSION: '1.7.0' } });
+    const result = await run(['lint', '--production'], { env: RELEASE });
     expect(result.code).toBe(0);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(`0 error(s), 0 warning(s), ${layerKeys('apt').length} note(s)`);
     expect(result.stdout).not.toContain('[mlrun-unpinned]');
   });
 
   test('--format json prints the rules and every finding with rule, severity, file, line, col, message and image', async () => {
-    const result = await run(['lint', '--format', 'json']);
+    const result = await run(['lint', '--format', 'json'], { env: PINNED_REFS });
     expect(result.code).toBe(0);
     const output = JSON.parse(result.stdout) as { rules: Record<string, unknown>; findings: Record<string, unknown>[] };
     expect(Object.keys(output.rules)).toEqual(RULE_IDS);
@@ -110,13 +115,20 @@ describe('lint', () => {
 
   test('--format json lists a switched-off finding with `suppressed`; text counts it apart and it does not fail --production', async () => {
     edit('images.yaml', (text) => text.replace('  mlrun:\n    description:', '  mlrun:\n    lint: {mlrun-unpinned: "development builds"}\n    description:'));
-    const json = JSON.parse((await run(['lint', '--format', 'json'])).stdout) as { findings: Record<string, unknown>[] };
+    const json = JSON.parse((await run(['lint', '--format', 'json'], { env: PINNED_REFS })).stdout) as { findings: Record<string, unknown>[] };
     expect(json.findings.filter((finding) => finding.suppressed !== undefined)).toEqual([
       expect.objectContaining({ rule: 'mlrun-unpinned', image: 'mlrun', suppressed: 'development builds' }),
     ]);
-    const text = await run(['lint', '--production']);
+    const text = await run(['lint', '--production'], { env: PINNED_REFS });
     expect(text.code).toBe(1); // jupyter and mlrun-api still install the development branch
     expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(`${layerKeys('mlrun').length - 1} error(s), 0 warning(s), ${layerKeys('apt').length} note(s); 1 switched off in the manifest`);
+  });
+
+  test('the default refs of the UI, demos and functions are branches: moving-ref reports each', async () => {
+    const result = await run(['lint', '--production'], { env: { MLRUN_VERSION: '1.7.0' } });
+    expect(result.code).toBe(1);
+    const moving = result.stdout.split('\n').filter((line) => line.includes(' error [moving-ref] '));
+    expect(moving.map((line) => /branch `([^`]+)`/.exec(line)?.[1])).toEqual(['master', 'master', 'development']);
   });
 
   test('--format xml exits 2 and prints nothing on stdout', async () => {
@@ -135,7 +147,7 @@ describe('lint', () => {
     // The file is installed by mlrun and mlrun-gpu (which extends it): reported once.
     expect(result.stdout.split('\n').filter((text) => text.startsWith('requirements/'))).toHaveLength(1);
 
-    const production = await run(['lint', '--production'], { env: { MLRUN_VERSION: '1.7.0' } });
+    const production = await run(['lint', '--production'], { env: RELEASE });
     expect(production.code).toBe(1);
     expect(production.stdout).toContain(`requirements/mlrun.txt:${line}:1: error [pip-unpinned] pip requirement \`requests>=2.31\` is not pinned with ==\n`);
   });
@@ -165,7 +177,7 @@ describe('lint', () => {
     // make lint --production exit 1, nor build --production refuse to build.
     test('does not fail lint --production', async () => {
       addMaintainerLayer();
-      const result = await run(['lint', '--production'], { env: { MLRUN_VERSION: '1.7.0' } });
+      const result = await run(['lint', '--production'], { env: RELEASE });
       expect(result.stdout).toMatch(/^generated\/mlrun-api\/Dockerfile:\d+:\d+: warning \[dockerfile\] /m);
       expect(result.code).toBe(0);
     });
@@ -175,7 +187,7 @@ describe('lint', () => {
 describe('build --production', () => {
   test('exits 1 with the errors lint --production finds and runs nothing', async () => {
     const { runner, calls } = recordingRunner();
-    const result = await run(['build', '--production', '--engine', 'docker'], { runner });
+    const result = await run(['build', '--production', '--engine', 'docker'], { env: PINNED_REFS, runner });
     expect(result.code).toBe(1);
     expect(calls).toEqual([]);
     expect(result.stdout).toBe('');
@@ -189,9 +201,17 @@ describe('build --production', () => {
     );
   });
 
+  test('lints only the images it builds', async () => {
+    const { runner, calls } = recordingRunner();
+    const result = await run(['build', 'mlrun-ui', '--production', '--engine', 'docker'], { env: { MLRUN_UI_REF: 'v1.7.0' }, runner });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(calls.some((call) => call.args[0] === 'build')).toBe(true);
+  });
+
   test('with MLRUN_VERSION=1.7.0 goes on to the engine', async () => {
     const { runner, calls } = recordingRunner();
-    const result = await run(['build', '--production', '--engine', 'docker'], { env: { MLRUN_VERSION: '1.7.0' }, runner });
+    const result = await run(['build', '--production', '--engine', 'docker'], { env: RELEASE, runner });
     expect(result.stderr).not.toContain('refuses');
     expect(calls.length).toBeGreaterThan(0);
     const builds = calls.filter((call) => call.command === 'docker' && call.args[0] === 'build');

@@ -110,15 +110,41 @@ describe('lintFamily: one manifest, its exact findings', () => {
       ],
     },
     {
-      name: 'a requirement file: comments, blank lines, includes and options are skipped, the open line is found at its line',
+      name: 'a requirement file: comments, blank lines and options are skipped, includes are followed, the open line is found at its line',
       manifest: image('python:3.9', '      - pip:', '          requirements: [requirements/x.txt]'),
-      options: { requirementFiles: { 'requirements/x.txt': REQUIREMENTS } },
-      expected: [`requirements/x.txt:7:1: warning [pip-unpinned] ${PIP_NOT_PINNED('pandas>=2.0')}`],
+      options: { requirementFiles: { 'requirements/x.txt': REQUIREMENTS, 'requirements/other.txt': 'flask\n', 'requirements/constraints.txt': 'click==8.1.7\n' } },
+      expected: [
+        `requirements/other.txt:1:1: warning [pip-unpinned] ${PIP_NOT_PINNED('flask')}`,
+        `requirements/x.txt:7:1: warning [pip-unpinned] ${PIP_NOT_PINNED('pandas>=2.0')}`,
+      ],
     },
     {
-      name: 'a requirement file that is missing is not a finding (the build reports it)',
+      name: 'hash-pinned requirements (pip-compile --generate-hashes) are pinned; an editable branch is not',
       manifest: image('python:3.9', '      - pip:', '          requirements: [requirements/x.txt]'),
-      expected: [],
+      options: {
+        requirementFiles: {
+          'requirements/x.txt': [
+            `numpy==1.26.4 --hash=${DIGEST}`,
+            'pandas==2.2.2 \\',
+            `    --hash=${DIGEST}`,
+            '-e git+https://github.com/mlrun/mlrun.git@development#egg=mlrun',
+            `-e git+https://github.com/mlrun/mlrun.git@${'a'.repeat(40)}#egg=mlrun`,
+            '',
+          ].join('\n'),
+        },
+      },
+      expected: [
+        'requirements/x.txt:4:1: warning [pip-unpinned] editable requirement `git+https://github.com/mlrun/mlrun.git@development#egg=mlrun` follows a branch: pin a commit (…@<40 hex digits>) or a release with ==',
+      ],
+    },
+    {
+      name: 'a requirement file that is missing, or an include that is, is an error (the build would fail to copy it)',
+      manifest: image('python:3.9', '      - pip:', '          requirements: [requirements/x.txt, requirements/y.txt]'),
+      options: { requirementFiles: { 'requirements/y.txt': '-r gone.txt\n' } },
+      expected: [
+        'images.yaml:7:26: error [missing-file] requirement file `requirements/x.txt` does not exist: the build would fail to copy it',
+        'requirements/y.txt:1:1: error [missing-file] requirement file `requirements/gone.txt` does not exist: the build would fail to copy it',
+      ],
     },
     {
       name: 'Miniconda latest',
@@ -129,12 +155,36 @@ describe('lintFamily: one manifest, its exact findings', () => {
     {
       name: 'OpenMPI 4.* from conda-forge',
       manifest: image('python:3.9', '      - openmpi:', '          source: conda-forge', '          version: "4.*"'),
-      expected: ['images.yaml:8:20: warning [version-unpinned] OpenMPI version `4.*` is left open: pin one (4.1.5)'],
+      expected: ['images.yaml:8:20: warning [version-unpinned] OpenMPI version `4.*` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)'],
     },
     {
       name: 'OpenMPI 4.* with the default source (conda-forge)',
       manifest: image('python:3.9', '      - openmpi:', '          version: "4.*"'),
-      expected: ['images.yaml:7:20: warning [version-unpinned] OpenMPI version `4.*` is left open: pin one (4.1.5)'],
+      expected: ['images.yaml:7:20: warning [version-unpinned] OpenMPI version `4.*` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)'],
+    },
+    {
+      name: 'OpenMPI 4.1: conda reads it as 4.1.*',
+      manifest: image('python:3.9', '      - openmpi:', '          version: "4.1"'),
+      expected: ['images.yaml:7:20: warning [version-unpinned] OpenMPI version `4.1` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)'],
+    },
+    {
+      name: 'a run command that clones or downloads a branch, and an mlrun git_ref that is one',
+      manifest: image(
+        'python:3.9',
+        '      - run:',
+        '          commands:',
+        '            - git clone --depth 1 --branch development https://github.com/mlrun/ui.git .',
+        '            - curl -fsSL https://github.com/mlrun/demos/archive/master.tar.gz | tar -xz',
+        '            - git clone --branch v1.7.0 https://github.com/mlrun/ui.git .',
+        '      - mlrun:',
+        '          git_ref: main',
+      ),
+      expected: [
+        'images.yaml:8:15: warning [moving-ref] this command fetches the branch `development`, which moves: use a tag or a commit',
+        'images.yaml:9:15: warning [moving-ref] this command fetches the branch `master`, which moves: use a tag or a commit',
+        `images.yaml:11:9: warning [mlrun-unpinned] ${DEVELOPMENT('unstable')}`,
+        "images.yaml:12:20: warning [moving-ref] the mlrun layer's git_ref `main` is a branch, which moves: use a tag or a commit",
+      ],
     },
     { name: 'OpenMPI 4.1.5 from conda-forge', manifest: image('python:3.9', '      - openmpi:', '          version: 4.1.5'), expected: [] },
     { name: 'OpenMPI from apt without a version', manifest: image('python:3.9', '      - openmpi:', '          source: apt'), expected: [] },
@@ -175,7 +225,7 @@ describe('lintFamily: one manifest, its exact findings', () => {
     const family = load(image('python:3.9', '      - openmpi:', '          source: conda-forge', '          version: 4.1.5'));
     delete family.images.get('a')!.layers[0]!.params.version;
     const findings = lintFamily({ family, production: false, requirementFiles: new Map(), dockerfiles: new Map(), validateDockerfile: NO_DOCKERFILE_PROBLEMS });
-    expect(findings.map(show)).toEqual(['images.yaml:6:9: warning [version-unpinned] OpenMPI version `` is left open: pin one (4.1.5)']);
+    expect(findings.map(show)).toEqual(['images.yaml:6:9: warning [version-unpinned] OpenMPI version `` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)']);
   });
 
   test('problems the Dockerfile validator finds are reported at the generated Dockerfile, for its image', () => {
@@ -216,6 +266,9 @@ describe('severities', () => {
     '          version: latest',
     '      - mlrun:',
     '          extras: [complete]',
+    '          git_ref: main',
+    '      - pip:',
+    '          requirements: [requirements/missing.txt]',
   );
   const run = (production: boolean) =>
     lint(EVERY_RULE, {
@@ -229,7 +282,7 @@ describe('severities', () => {
     expect(run(false).map((finding) => finding.rule).sort()).toEqual([...RULE_IDS].sort());
   });
 
-  const PINNING: RuleId[] = ['base-unpinned', 'mlrun-base-untagged', 'pip-unpinned', 'version-unpinned', 'mlrun-unpinned'];
+  const PINNING: RuleId[] = ['base-unpinned', 'mlrun-base-untagged', 'pip-unpinned', 'version-unpinned', 'mlrun-unpinned', 'moving-ref'];
   test('the pinning rules are the ones LINT_RULES marks as pinning', () => {
     expect(RULE_IDS.filter((rule) => LINT_RULES[rule].pinning)).toEqual(PINNING);
   });
