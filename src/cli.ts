@@ -185,10 +185,11 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
   };
 }
 
-function loadFromDisk(invocation: Invocation, env: CliIo['env']): { family: Family; templates: ReturnType<typeof readTemplates> } {
+function loadFromDisk(invocation: Invocation, env: CliIo['env'], cwd: string): { family: Family; templates: ReturnType<typeof readTemplates> } {
   const templates = readTemplates(dirname(invocation.manifestPath));
   const family = loadFamily({
-    source: { file: basename(invocation.manifestPath), text: readManifestText(invocation.manifestPath) },
+    // Messages name the manifest as the user reaches it from here, so editors and CI can open the place.
+    source: { file: relative(cwd, invocation.manifestPath) || basename(invocation.manifestPath), text: readManifestText(invocation.manifestPath) },
     schema: readSchema(),
     layerKinds: layerKindsOf(templates),
     env,
@@ -215,7 +216,7 @@ async function unifiedDiff(outDir: string, differences: readonly OutputDifferenc
 }
 
 async function generate(invocation: Invocation, io: CliIo): Promise<void> {
-  const { family, templates } = loadFromDisk(invocation, io.env);
+  const { family, templates } = loadFromDisk(invocation, io.env, io.cwd);
   const files = renderFamily(family, templates, lockFor(invocation, family)?.bases);
   const differences = await compareOutput(invocation.outDir, files);
   const shown = relative(io.cwd, invocation.outDir) || '.';
@@ -270,12 +271,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         await generate(invocation, io);
         return 0;
       case 'list': {
-        const { family } = loadFromDisk(invocation, io.env);
+        const { family } = loadFromDisk(invocation, io.env, io.cwd);
         io.stdout.write(family.order.map((name) => `${family.references.get(name)}\n`).join(''));
         return 0;
       }
       case 'build': {
-        const { family, templates } = loadFromDisk(invocation, io.env);
+        const { family, templates } = loadFromDisk(invocation, io.env, io.cwd);
         const lockFile = lockFor(invocation, family);
         const lock = lockFile?.bases;
         const baseRegistry = invocation.build.baseRegistry ?? (io.env.MLRUN_BASE_REGISTRY || undefined);
@@ -309,7 +310,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       }
       case 'lock': {
-        const { family } = loadFromDisk(invocation, io.env);
+        const { family } = loadFromDisk(invocation, io.env, io.cwd);
         const { lockCommand } = await import('./lock/command.js');
         const baseRegistry = invocation.values['base-registry'] ?? (io.env.MLRUN_BASE_REGISTRY || undefined);
         return await lockCommand(family, dirname(invocation.manifestPath), {
@@ -322,7 +323,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         });
       }
       case 'lint': {
-        const { family, templates } = loadFromDisk(invocation, io.env);
+        const { family, templates } = loadFromDisk(invocation, io.env, io.cwd);
         const { lintCommand } = await import('./lint/command.js');
         return await lintCommand(family, renderFamily(family, templates, lockFor(invocation, family)?.bases), dirname(invocation.manifestPath), {
           production: invocation.values.production ?? false,
@@ -332,7 +333,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         });
       }
       case 'graph': {
-        const { family } = loadFromDisk(invocation, io.env);
+        const { family } = loadFromDisk(invocation, io.env, io.cwd);
         io.stdout.write(renderMermaid(family));
         return 0;
       }

@@ -222,3 +222,10 @@ describe('resolve', () => {
     expect(invalid.stderr).toContain('the repository path component `MLRun` is invalid');
   });
 });
+
+test('messages name the manifest as it is reached from the working folder; generated headers do not change', async () => {
+  const outside = join(project, '..');
+  writeFileSync(join(project, 'images.yaml'), read('images.yaml').replace('from: mlrun', 'from: mlrn'));
+  const result = await runCli(outside, ['generate', '-f', join(project, 'images.yaml')]);
+  expect(result.stderr).toMatch(new RegExp(`^${join(project, 'images.yaml').slice(outside.length + 1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: image \`ml-base\``, 'm'));
+});

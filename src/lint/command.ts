@@ -40,6 +40,7 @@ export async function collectFindings(family: Family, files: GeneratedFiles, man
     requirementFiles: readRequirementFiles(family, manifestDir),
     dockerfiles,
     ...(images ? { images } : {}),
+    shownPath: (path) => relative(cwd, join(manifestDir, path)) || path,
     validateDockerfile: (text) => validate(text).map((problem) => ({ line: problem.range.start.line + 1, col: problem.range.start.character + 1, message: typeof problem.message === 'string' ? problem.message : problem.message.value })),
   });
 }

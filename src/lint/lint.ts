@@ -43,6 +43,8 @@ export interface LintInputs {
   validateDockerfile(text: string): { line: number; col: number; message: string }[];
   /** Lint only these images (a build of some images); default: all. */
   images?: readonly string[];
+  /** How a requirement file's path is shown (relative to where the command runs); default: as it is. */
+  shownPath?: (path: string) => string;
 }
 
 const OPEN_VERSION = /^$|latest|[*<>~^!]|,/;
@@ -92,7 +94,7 @@ export function includedRequirementFiles(path: string, text: string): string[] {
 }
 
 /** lint: findings from the resolved family, its requirement files and its generated Dockerfiles. */
-export function lintFamily({ family, production, requirementFiles, dockerfiles, validateDockerfile, images = family.order }: LintInputs): Finding[] {
+export function lintFamily({ family, production, requirementFiles, dockerfiles, validateDockerfile, images = family.order, shownPath = (path) => path }: LintInputs): Finding[] {
   const findings: Finding[] = [];
   const { manifest } = family;
   const severityOf = (rule: RuleId): Severity =>
@@ -136,7 +138,7 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
             return;
           }
           for (const entry of requirementLines(text)) {
-            const location = { file: path, line: entry.line, col: 1 };
+            const location = { file: shownPath(path), line: entry.line, col: 1 };
             if (entry.kind === 'include') lintFile(posix.normalize(posix.join(posix.dirname(path), entry.text)), location);
             else if (entry.kind === 'editable' && !/@[0-9a-f]{40}(#|$)/.test(entry.text)) add('pip-unpinned', location, `editable requirement \`${entry.text}\` follows a branch: pin a commit (…@<40 hex digits>) or a release with ==`);
             else if (entry.kind === 'requirement' && !PINNED_REQUIREMENT.test(entry.text)) add('pip-unpinned', location, `pip requirement \`${entry.text}\` is not pinned with ==`);

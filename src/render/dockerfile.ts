@@ -1,3 +1,4 @@
+import { posix, sep } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { ParsedManifest } from '../config/load.js';
 import type { ValueMap } from '../config/types.js';
@@ -113,7 +114,8 @@ export function renderImage(image: InheritedImage, inputs: RenderInputs): Render
   const labelArgs = declaredArgs(final.argsDeclared, spec.labels);
 
   const context = {
-    manifestFile: manifest.file,
+    // The file's own name, not the path it was read by: the header must not depend on where generate ran.
+    manifestFile: posix.basename(manifest.file.split(sep).join('/')),
     name: image.name,
     description: spec.description ?? null,
     from: spec.from ?? null,
