@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../errors.js';
-import type { InheritedImage, ResolvedLayer } from '../graph/inherit.js';
+import { paramPath, type InheritedImage, type ResolvedLayer } from '../graph/inherit.js';
 import { isValidImageName, parseReference } from '../reference.js';
 import { didYouMean } from '../suggest.js';
 import type { NodePath, ParsedManifest } from './load.js';
@@ -145,50 +145,50 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
     switch (kind) {
       case 'apt':
         list('packages').forEach((pkg, index) => {
-          if (!isValidAptPackage(pkg)) report([...path, 'packages', index], `invalid apt package \`${pkg}\`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)`);
+          if (!isValidAptPackage(pkg)) report([...paramPath(layer, 'packages'), index], `invalid apt package \`${pkg}\`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)`);
         });
         break;
       case 'pip':
-        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report([...path, 'python'], `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
+        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report(paramPath(layer, 'python'), `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
         list('packages').forEach((spec, index) => {
           if (!isValidPipRequirement(withBuildArgValues(spec, values))) {
-            report([...path, 'packages', index], `invalid pip requirement \`${spec.replace(/\u0000/g, '')}\`: expected NAME[extras] with optional version specifiers (==1.2, ~=1.2, >=1,<2), a URL (NAME @ https://…) and a marker (; python_version < "3.10")`);
+            report([...paramPath(layer, 'packages'), index], `invalid pip requirement \`${spec.replace(/\u0000/g, '')}\`: expected NAME[extras] with optional version specifiers (==1.2, ~=1.2, >=1,<2), a URL (NAME @ https://…) and a marker (; python_version < "3.10")`);
           }
         });
         list('requirements').forEach((file, index) => {
-          if (!isContextPath(file)) report([...path, 'requirements', index], `requirement file \`${file}\` must be a path relative to the build context, without ..`);
+          if (!isContextPath(file)) report([...paramPath(layer, 'requirements'), index], `requirement file \`${file}\` must be a path relative to the build context, without ..`);
         });
         break;
       case 'copy': {
         const from = params.from as string | undefined;
         if (from !== undefined && !stagesBefore.includes(from)) {
-          report([...path, 'from'], `copy from \`${from}\`: no such stage before this layer in image \`${image.name}\`${didYouMean(from, stagesBefore)}`);
+          report(paramPath(layer, 'from'), `copy from \`${from}\`: no such stage before this layer in image \`${image.name}\`${didYouMean(from, stagesBefore)}`);
         }
         list('src').forEach((src, index) => {
-          const srcPath = Array.isArray(params.src) ? [...path, 'src', index] : [...path, 'src'];
+          const srcPath = Array.isArray(params.src) ? [...paramPath(layer, 'src'), index] : paramPath(layer, 'src');
           if (from === undefined && !isContextPath(src)) report(srcPath, `copy source \`${src}\` must be a path relative to the build context, without ..`);
           if (from !== undefined && !src.startsWith('/')) report(srcPath, `copy source \`${src}\` from stage \`${from}\` must be an absolute path in that stage`);
         });
         const dest = params.dest as string;
-        if (!ABSOLUTE_PATH.test(dest)) report([...path, 'dest'], `copy destination \`${dest}\` must be an absolute path`);
-        if (params.chown !== undefined && !USER.test(String(params.chown))) report([...path, 'chown'], `chown \`${String(params.chown)}\` must be USER or USER:GROUP`);
+        if (!ABSOLUTE_PATH.test(dest)) report(paramPath(layer, 'dest'), `copy destination \`${dest}\` must be an absolute path`);
+        if (params.chown !== undefined && !USER.test(String(params.chown))) report(paramPath(layer, 'chown'), `chown \`${String(params.chown)}\` must be USER or USER:GROUP`);
         break;
       }
       case 'run':
         list('commands').forEach((command, index) => {
           const problem = rawTextProblem(command);
-          if (problem) report([...path, 'commands', index], `a run command ${problem}`);
+          if (problem) report([...paramPath(layer, 'commands'), index], `a run command ${problem}`);
         });
         break;
       case 'miniconda':
-        if (params.prefix !== undefined && !ABSOLUTE_PATH.test(String(params.prefix))) report([...path, 'prefix'], `miniconda prefix \`${String(params.prefix)}\` must be an absolute path`);
-        if (!/^[A-Za-z0-9._-]+$/.test(String(params.version))) report([...path, 'version'], `miniconda version \`${String(params.version)}\` must look like py39_23.11.0-1`);
+        if (params.prefix !== undefined && !ABSOLUTE_PATH.test(String(params.prefix))) report(paramPath(layer, 'prefix'), `miniconda prefix \`${String(params.prefix)}\` must be an absolute path`);
+        if (!/^[A-Za-z0-9._-]+$/.test(String(params.version))) report(paramPath(layer, 'version'), `miniconda version \`${String(params.version)}\` must look like py39_23.11.0-1`);
         break;
       case 'openmpi':
-        if (params.version !== undefined && !/^[0-9][A-Za-z0-9.*_+-]*$/.test(String(params.version))) report([...path, 'version'], `openmpi version \`${String(params.version)}\` must look like 4.1.5`);
+        if (params.version !== undefined && !/^[0-9][A-Za-z0-9.*_+-]*$/.test(String(params.version))) report(paramPath(layer, 'version'), `openmpi version \`${String(params.version)}\` must look like 4.1.5`);
         break;
       case 'mlrun':
-        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report([...path, 'python'], `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
+        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report(paramPath(layer, 'python'), `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
         for (const key of ['git_url', 'git_ref'] as const) {
           if (params[key] !== undefined && !/^[A-Za-z0-9@:/._+-]+$/.test(String(params[key]))) report([...path, key], `mlrun ${key} \`${String(params[key])}\` may hold only letters, digits and @ : / . _ + -`);
         }

@@ -39,6 +39,13 @@ export interface ResolvedLayer {
   kind: string;
   params: LayerParams;
   path: NodePath;
+  /** Where each parameter was written: a layer merged from an inherited one has parameters from both. */
+  paramPaths: Record<string, NodePath>;
+}
+
+/** The manifest path of a layer's parameter, in the image that wrote it. */
+export function paramPath(layer: ResolvedLayer, name: string): NodePath {
+  return layer.paramPaths[name] ?? [...layer.path, name];
 }
 
 export interface ResolvedStage extends Omit<StageSpec, 'layers'> {
@@ -60,7 +67,8 @@ export interface InheritedImage {
 
 function layerOf(spec: LayerSpec, path: NodePath): ResolvedLayer {
   const [kind, params] = Object.entries(spec)[0] ?? ['', {}];
-  return { kind, params: params ?? {}, path: [...path, kind] };
+  const layerPath = [...path, kind];
+  return { kind, params: params ?? {}, path: layerPath, paramPaths: Object.fromEntries(Object.keys(params ?? {}).map((name) => [name, [...layerPath, name]])) };
 }
 
 function ownImage(name: string, spec: ImageSpec): InheritedImage {
@@ -96,7 +104,8 @@ function mergeLayers(inherited: ResolvedLayer[], own: ResolvedLayer[]): Resolved
     if (index === -1) {
       result.push(layer);
     } else if (result[index]!.kind === layer.kind) {
-      result[index] = { kind: layer.kind, params: { ...result[index]!.params, ...layer.params }, path: layer.path };
+      const inherited = result[index]!;
+      result[index] = { kind: layer.kind, params: { ...inherited.params, ...layer.params }, path: layer.path, paramPaths: { ...inherited.paramPaths, ...layer.paramPaths } };
     } else {
       result[index] = layer;
     }

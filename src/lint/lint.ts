@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { SourceLocation } from '../errors.js';
 import type { Family } from '../family.js';
+import { paramPath } from '../graph/inherit.js';
 import { parseReference } from '../reference.js';
 import { withBuildArgValues } from '../config/variables.js';
 
@@ -126,7 +127,7 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
       if (kind === 'pip') {
         ((params.packages as string[] | undefined) ?? []).forEach((spec, index) => {
           const text = withBuildArgValues(spec, family.values);
-          if (!PINNED_REQUIREMENT.test(text)) add('pip-unpinned', at([...path, 'packages', index]), `pip requirement \`${text}\` is not pinned with ==`);
+          if (!PINNED_REQUIREMENT.test(text)) add('pip-unpinned', at([...paramPath(layer, 'packages'), index]), `pip requirement \`${text}\` is not pinned with ==`);
         });
         const seen = new Set<string>();
         const lintFile = (path: string, includedFrom: SourceLocation) => {
@@ -144,23 +145,23 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
             else if (entry.kind === 'requirement' && !PINNED_REQUIREMENT.test(entry.text)) add('pip-unpinned', location, `pip requirement \`${entry.text}\` is not pinned with ==`);
           }
         };
-        ((params.requirements as string[] | undefined) ?? []).forEach((file, index) => lintFile(requirementPath(image.spec.context, file), at([...layer.path, 'requirements', index])));
+        ((params.requirements as string[] | undefined) ?? []).forEach((file, index) => lintFile(requirementPath(image.spec.context, file), at([...paramPath(layer, 'requirements'), index])));
       }
       if (kind === 'miniconda' && OPEN_VERSION.test(String(params.version ?? ''))) {
-        add('version-unpinned', at([...path, 'version']), `Miniconda version \`${String(params.version)}\` is left open: pin a release (py39_23.11.0-1)`);
+        add('version-unpinned', at(paramPath(layer, 'version')), `Miniconda version \`${String(params.version)}\` is left open: pin a release (py39_23.11.0-1)`);
       }
       if (kind === 'openmpi' && params.source !== 'apt' && (OPEN_VERSION.test(String(params.version ?? '')) || !/^\d+\.\d+\.\d+/.test(String(params.version)))) {
-        const where = params.version === undefined ? manifest.locate(path, 'key') : at([...path, 'version']);
+        const where = params.version === undefined ? manifest.locate(path, 'key') : at(paramPath(layer, 'version'));
         add('version-unpinned', where, `OpenMPI version \`${String(params.version ?? '')}\` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)`);
       }
       if (kind === 'run') {
         ((params.commands as string[] | undefined) ?? []).forEach((command, index) => {
           const branch = MOVING_REF.exec(withBuildArgValues(command, family.values))?.slice(1).find(Boolean);
-          if (branch) add('moving-ref', at([...layer.path, 'commands', index]), `this command fetches the branch \`${branch}\`, which moves: use a tag or a commit`);
+          if (branch) add('moving-ref', at([...paramPath(layer, 'commands'), index]), `this command fetches the branch \`${branch}\`, which moves: use a tag or a commit`);
         });
       }
       if (kind === 'mlrun' && MOVING_BRANCH.test(String(params.git_ref ?? '')) && DEVELOPMENT_VERSION.test(family.values.MLRUN_VERSION ?? '')) {
-        add('moving-ref', at([...layer.path, 'git_ref']), `the mlrun layer's git_ref \`${String(params.git_ref)}\` is a branch, which moves: use a tag or a commit`);
+        add('moving-ref', at(paramPath(layer, 'git_ref')), `the mlrun layer's git_ref \`${String(params.git_ref)}\` is a branch, which moves: use a tag or a commit`);
       }
       if (kind === 'mlrun' && DEVELOPMENT_VERSION.test(family.values.MLRUN_VERSION ?? '')) {
         add('mlrun-unpinned', manifest.locate(path, 'key'), `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${family.values.MLRUN_VERSION}\`); build a release (MLRUN_VERSION=1.7.0)`);
@@ -168,7 +169,7 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
       if (kind === 'apt') {
         const open = ((params.packages as string[] | undefined) ?? []).filter((pkg) => !pkg.includes('='));
         if (open.length > 0) {
-          add('apt-unpinned', at([...path, 'packages']), `${open.length} apt package(s) without a version (${open.join(', ')}); that is fine: Debian drops old versions, so pins would break later builds`);
+          add('apt-unpinned', at(paramPath(layer, 'packages')), `${open.length} apt package(s) without a version (${open.join(', ')}); that is fine: Debian drops old versions, so pins would break later builds`);
         }
       }
     }

@@ -129,3 +129,22 @@ describe('extends: where inherited values are reported', () => {
     ]);
   });
 });
+
+test('a parameter inherited into a merged layer is reported where it is written, once', () => {
+  expect(
+    problemsOf(
+      yaml(
+        'version: 1',
+        'images:',
+        '  parent:',
+        '    base: debian:12',
+        '    layers:',
+        '      - apt: {id: system, packages: [Curl]}',
+        '  child:',
+        '    extends: parent',
+        '    layers:',
+        '      - apt: {id: system}',
+      ),
+    ),
+  ).toEqual(['images.yaml:6:38: invalid apt package `Curl`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)']);
+});
