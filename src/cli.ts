@@ -73,20 +73,19 @@ Build options:
 Exit codes: 0 done, 1 --check found differences or a build failed, 2 invalid manifest or usage, 130 interrupted.`;
 
 const COMMANDS = ['generate', 'list', 'graph', 'build', 'resolve', 'lint', 'lock'];
-/** Options that mean something to one command only; the others take just --manifest and --set. */
-const COMMAND_OPTIONS: Record<string, readonly string[]> = {
-  generate: ['out'],
-  build: ['engine', 'concurrency', 'no-deps', 'no-cache', 'pull', 'push', 'cache-from', 'json', 'dry-run'],
-  resolve: ['images-tag', 'client-version', 'client-python-version', 'server-version', 'images-registry', 'vendor-images-registry', 'images-to-enrich-registry'],
-  lint: ['format'],
-};
-/** Options shared by some commands only. */
-const SHARED_OPTIONS: Record<string, readonly string[]> = {
-  'base-registry': ['build', 'lock'],
-  production: ['build', 'lint'],
-  locked: ['generate', 'build'],
-  update: ['lock'],
+/** The commands each option means something to; options not listed (--manifest, --set, --help) go with all. */
+const OPTION_COMMANDS: Record<string, readonly string[]> = {
+  out: ['generate'],
   check: ['generate', 'lock'],
+  locked: ['generate', 'build'],
+  production: ['build', 'lint'],
+  'base-registry': ['build', 'lock'],
+  update: ['lock'],
+  format: ['lint'],
+  ...Object.fromEntries(['engine', 'concurrency', 'no-deps', 'no-cache', 'pull', 'push', 'cache-from', 'json', 'dry-run'].map((option) => [option, ['build']])),
+  ...Object.fromEntries(
+    ['images-tag', 'client-version', 'client-python-version', 'server-version', 'images-registry', 'vendor-images-registry', 'images-to-enrich-registry'].map((option) => [option, ['resolve']]),
+  ),
 };
 
 const OPTIONS = {
@@ -154,8 +153,8 @@ function parseCommandLine(argv: readonly string[], cwd: string): Invocation | 'h
   const [command, ...extra] = positionals;
   for (const option of Object.keys(values)) {
     if (command === undefined || !COMMANDS.includes(command)) break;
-    const owners = SHARED_OPTIONS[option] ?? Object.entries(COMMAND_OPTIONS).filter(([, options]) => options.includes(option)).map(([owner]) => owner);
-    if (owners.length > 0 && !owners.includes(command)) {
+    const owners = OPTION_COMMANDS[option] ?? COMMANDS;
+    if (!owners.includes(command)) {
       throw new UsageError(`--${option} is an option of ${owners.map((owner) => `\`${owner}\``).join(' and ')}, not of \`${command}\``);
     }
   }

@@ -189,6 +189,6 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
     const kept = unique.get(key);
     if (!kept || (kept.suppressed && !finding.suppressed)) unique.set(key, finding);
   }
-  return [...unique.values()].sort((a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.col - b.location.col);
+  return [...unique.values()].sort((a, b) => (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) || a.location.line - b.location.line || a.location.col - b.location.col);
 }
 
