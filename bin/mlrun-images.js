@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { main } from '../dist/mlrun-images.js';
 
 const interrupted = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM']) {

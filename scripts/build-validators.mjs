@@ -17,6 +17,8 @@ let code = standalone.default(ajv, { manifest: schema.$id, layer: `${schema.$id}
 code = `import ucs2length from 'ajv/dist/runtime/ucs2length.js';\n${code.replace(/require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g, 'ucs2length.default')}`;
 if (code.includes('require(')) throw new Error('build-validators: the generated validators still call require()');
 code += `\nexport const schemaJson = ${JSON.stringify(JSON.stringify(schema))};\n`;
-const out = join(root, 'dist', 'config', 'validators.generated.js');
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, code);
+// Beside src/config/schema.js as compiled, and beside the bundle (scripts/bundle.mjs) that inlines it.
+for (const out of [join(root, 'dist', 'config', 'validators.generated.js'), join(root, 'dist', 'validators.generated.js')]) {
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, code);
+}
