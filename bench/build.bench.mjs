@@ -1,4 +1,4 @@
-// npm run bench:build — against the local engine and the registry on 127.0.0.1:5000 (scripts/dev-engine.sh).
+// npm run bench:build [-- --overhead-only] — against the local engine and the registry on 127.0.0.1:5000 (scripts/dev-engine.sh).
 // (a) the overhead of `mlrun-images build` on one image against `docker build` of the same generated Dockerfile;
 // (b) a fan-out family (one parent, four children with a sleep each): wall time against its critical path,
 //     and against building one image after another as `make docker-images` does.
@@ -61,7 +61,14 @@ const overhead = median(tool) / median(plain);
 console.log('(a) one image (apt-get install openmpi-bin), --no-cache');
 console.log(`    mlrun-images build: ${seconds(median(tool))}   docker build: ${seconds(median(plain))}   ratio ${overhead.toFixed(3)} (target ≤ 1.05)`);
 const fixedCost = median(tool.map((ms, run) => ms - plain[run]));
-console.log(`    the tool's own cost per run (median of the paired differences): ${seconds(fixedCost)}; a build of ${seconds(fixedCost / 0.05)} or longer stays within 1.05`);
+const pairedRatio = median(tool.map((ms, run) => ms / plain[run]));
+console.log(`    runs (mlrun-images / docker): ${tool.map((ms, run) => `${seconds(ms)}/${seconds(plain[run])}`).join('  ')}`);
+console.log(`    median of the paired ratios: ${pairedRatio.toFixed(3)}; the tool's own cost per run (median of the paired differences): ${seconds(fixedCost)}, so a build of ${seconds(fixedCost / 0.05)} or longer stays within 1.05`);
+
+if (process.argv.includes('--overhead-only')) {
+  console.log(`\nTarget\n  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)} (ratio of the medians)`);
+  process.exit(0);
+}
 
 // (b) fan-out: in parallel, then one after another.
 const fanOut = join(fixtures, 'fan-out');
@@ -84,6 +91,6 @@ console.log(`    --concurrency 5: ${seconds(median(parallelWall))}   critical pa
 console.log(`    one after another (--concurrency 1, as make docker-images): ${seconds(median(sequentialWall))}   parallel/sequential ${toSequential.toFixed(3)}`);
 
 console.log('\nTargets');
-console.log(`  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)}`);
+console.log(`  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)} (ratio of the medians; median of the paired ratios ${pairedRatio.toFixed(3)})`);
 console.log(`  ${toCriticalPath <= 1.15 ? 'PASS' : 'MISS'}  fan-out wall / critical path ≤ 1.15: ${toCriticalPath.toFixed(3)}`);
 rmSync(scratch, { recursive: true, force: true });
