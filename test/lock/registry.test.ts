@@ -155,6 +155,15 @@ describe('a registry that serves the manifest directly', () => {
     expect(error).toBeInstanceOf(MlrunImagesError);
     expect(error.exitCode).toBe(1);
   });
+
+  test('a digest of another algorithm than sha256 is refused: the lock could not store it', async () => {
+    const { host } = await serve((_request, response) => {
+      response.writeHead(200, { 'Content-Type': DOCKER_MANIFEST, 'Docker-Content-Digest': `sha512:${'a'.repeat(128)}` });
+      response.end(MANIFEST);
+    });
+    const error = await failure(resolveDigest(`${host}/team/app:1.0`));
+    expect(error.message).toBe(`${host}/team/app:1.0: ${host} answered with Docker-Content-Digest \`sha512:${'a'.repeat(93)}\`, which is not sha256:<64 hex digits>`);
+  });
 });
 
 describe('a bearer-token registry with a separate token server', () => {
