@@ -231,6 +231,11 @@ async function generate(invocation: Invocation, io: CliIo): Promise<void> {
   io.stdout.write(`generated ${family.order.length} images into ${shown}/ (${differences.length} file(s) changed)\n`);
 }
 
+/** The mirror for external bases: --base-registry, else MLRUN_BASE_REGISTRY (build and lock read it alike). */
+function baseRegistryOf(invocation: Invocation, env: CliIo['env']): string | undefined {
+  return invocation.values['base-registry'] ?? (env.MLRUN_BASE_REGISTRY || undefined);
+}
+
 /** `resolve`: each option from its flag, else from the environment variable MLRun reads; an empty flag means empty. */
 function resolveFromCommandLine({ operands, values }: Invocation, env: CliIo['env']): string {
   if (operands.length !== 1) throw new UsageError(`resolve takes one image, e.g. \`mlrun-images resolve mlrun/mlrun\`; got ${operands.length}`);
@@ -278,7 +283,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const { family, templates } = loadFromDisk(invocation, io.env, io.cwd);
         const lockFile = lockFor(invocation, family);
         const lock = lockFile?.bases;
-        const baseRegistry = invocation.build.baseRegistry ?? (io.env.MLRUN_BASE_REGISTRY || undefined);
+        const baseRegistry = baseRegistryOf(invocation, io.env);
         if (lockFile && lockFile.bases.size > 0 && (lockFile.mirror ?? '') !== (baseRegistry ?? '')) {
           io.stderr.write(`mlrun-images: warning: ${LOCK_FILE} was read ${lockFile.mirror ? `through the mirror ${lockFile.mirror}` : 'without a mirror'}, and this build uses ${baseRegistry ? `the mirror ${baseRegistry}` : 'none'}: its digests may not be there\n`);
         }
@@ -295,7 +300,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         }
         // Loaded here: the build's process runner (execa) takes as long to load as the rest of generate.
         const { buildImages } = await import('./build/command.js');
-        return await buildImages(family, files, dirname(invocation.manifestPath), { ...invocation.build, ...(lock ? { lock } : {}) }, {
+        const buildFlags = { ...invocation.build, ...(baseRegistry ? { baseRegistry } : {}), ...(lock ? { lock } : {}) };
+        return await buildImages(family, files, dirname(invocation.manifestPath), buildFlags, {
           env: io.env,
           cwd: io.cwd,
           stdout: io.stdout,
@@ -311,7 +317,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'lock': {
         const { family } = loadFromDisk(invocation, io.env, io.cwd);
         const { lockCommand } = await import('./lock/command.js');
-        const baseRegistry = invocation.values['base-registry'] ?? (io.env.MLRUN_BASE_REGISTRY || undefined);
+        const baseRegistry = baseRegistryOf(invocation, io.env);
         return await lockCommand(family, dirname(invocation.manifestPath), {
           check: invocation.check,
           update: invocation.values.update ?? false,

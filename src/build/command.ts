@@ -20,6 +20,7 @@ export interface BuildFlags {
   pull: boolean;
   push: boolean;
   cacheFrom: readonly string[];
+  /** The mirror for external bases, already resolved from --base-registry or MLRUN_BASE_REGISTRY. */
   baseRegistry?: string;
   json?: string;
   dryRun: boolean;
@@ -136,7 +137,7 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
     push: flags.push,
     cacheFrom: flags.cacheFrom,
     ...(env.MLRUN_DOCKER_CACHE_FROM_TAG ? { cacheFromTag: env.MLRUN_DOCKER_CACHE_FROM_TAG } : {}),
-    ...((flags.baseRegistry ?? env.MLRUN_BASE_REGISTRY) ? { baseRegistry: flags.baseRegistry ?? env.MLRUN_BASE_REGISTRY } : {}),
+    ...(flags.baseRegistry ? { baseRegistry: flags.baseRegistry } : {}),
     ...(flags.lock ? { lock: flags.lock } : {}),
     dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
     contextOf: (name) => resolve(manifestDir, family.images.get(name)!.spec.context ?? '.'),

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { MlrunImagesError, StaleError, UsageError } from '../errors.js';
 import type { Family } from '../family.js';
 import { selectImages } from '../build/plan.js';
+import { mapWithLimit } from '../concurrency.js';
 import { externalBases, formatLock, isLockableDigest, LOCK_FILE, lockCoverage, parseLock, type Lock, type LockEntry, type LockFile } from './lockfile.js';
 import { readDockerConfig, RegistryError, resolveDigest, type RegistryClientOptions } from './registry.js';
 
@@ -39,29 +40,34 @@ export interface LockFlags {
 
 /** Resolve every reference (a few at a time); every failure is reported, in a stable order, and nothing is kept. */
 async function resolveAll(references: readonly string[], options: () => RegistryClientOptions): Promise<Map<string, LockEntry>> {
-  const resolved = new Map<string, LockEntry>();
-  const failures = new Map<string, string>();
-  const queue = [...references];
-  const worker = async () => {
-    for (let reference = queue.shift(); reference !== undefined; reference = queue.shift()) {
+  const outcomes = await mapWithLimit(
+    references,
+    async (reference): Promise<{ entry: LockEntry } | { failure: string }> => {
       try {
         const { digest, platforms = [] } = await resolveDigest(reference, options());
         const unlockable = [digest, ...platforms.map((platform) => platform.digest)].find((value) => !isLockableDigest(value));
         if (unlockable !== undefined) throw new RegistryError(`${reference}: the registry answered with the digest \`${unlockable.slice(0, 80)}\`, which is not sha256:<64 hex digits>`);
         const byPlatform = Object.fromEntries(platforms.map((platform) => [platform.platform, platform.digest]));
-        resolved.set(reference, { digest, ...(platforms.length > 0 ? { platforms: byPlatform } : {}) });
+        return { entry: { digest, ...(platforms.length > 0 ? { platforms: byPlatform } : {}) } };
       } catch (error) {
         if (!(error instanceof MlrunImagesError)) throw error;
-        failures.set(reference, error.message);
+        return { failure: error.message };
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, references.length) }, worker));
-  if (failures.size > 0) {
+    },
+    4,
+  );
+  const failures = references.flatMap((reference, index) => {
+    const outcome = outcomes[index]!;
+    return 'failure' in outcome ? [[reference, outcome.failure] as const] : [];
+  });
+  if (failures.length > 0) {
     const messages = [...failures].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, message]) => message);
     throw new RegistryError(`${messages.join('\n')}\n${LOCK_FILE} was left as it was`);
   }
-  return resolved;
+  return new Map(references.flatMap((reference, index) => {
+    const outcome = outcomes[index]!;
+    return 'entry' in outcome ? [[reference, outcome.entry] as const] : [];
+  }));
 }
 
 /**

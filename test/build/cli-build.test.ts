@@ -167,6 +167,13 @@ describe('--dry-run', () => {
     expect(result.stdout.trimEnd().split('\n').every((line) => line.startsWith('buildah '))).toBe(true);
     expect(fake.calls).toEqual([]);
   });
+
+  test('MLRUN_BASE_REGISTRY rewrites every external base; --base-registry beats it', async () => {
+    const fromEnv = await build(['--dry-run', 'chain-base'], { env: { MLRUN_BASE_REGISTRY: 'mirror.local:5000' } });
+    expect(fromEnv.stdout).toContain('BASE_IMAGE=mirror.local:5000/debian:bookworm ');
+    const fromFlag = await build(['--dry-run', 'chain-base', '--base-registry', 'other.local/'], { env: { MLRUN_BASE_REGISTRY: 'mirror.local:5000' } });
+    expect(fromFlag.stdout).toContain('BASE_IMAGE=other.local/debian:bookworm ');
+  });
 });
 
 describe('a build', () => {
