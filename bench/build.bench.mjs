@@ -42,10 +42,14 @@ const dockerfile = join(one, '.build', 'dockerfiles', 'bench-one', 'Dockerfile')
 const runTool = async () => tool.push(await timed('node', [bin, 'build', '--no-cache', ...common], { cwd: one }));
 const runPlain = async () =>
   plain.push(
-    await timed('docker', ['build', '--no-cache', '-f', dockerfile, '--build-arg', `BASE_IMAGE=${REGISTRY}/debian:bookworm`, '-t', 'bench/bench-one:plain', one], {
-      cwd: one,
-      env: { DOCKER_BUILDKIT: buildkit ? '1' : '0' },
-    }),
+    await timed(
+      'docker',
+      ['build', '--no-cache', '-f', dockerfile, '--build-arg', `BASE_IMAGE=${REGISTRY}/debian:bookworm`, '-t', 'bench/bench-one:plain', one],
+      {
+        cwd: one,
+        env: { DOCKER_BUILDKIT: buildkit ? '1' : '0' },
+      },
+    ),
   );
 // Alternate which goes first, so neither always meets a cold mirror or a busy daemon.
 for (let run = 0; run < RUNS; run++) {
@@ -63,7 +67,9 @@ console.log(`    mlrun-images build: ${seconds(median(tool))}   docker build: ${
 const fixedCost = median(tool.map((ms, run) => ms - plain[run]));
 const pairedRatio = median(tool.map((ms, run) => ms / plain[run]));
 console.log(`    runs (mlrun-images / docker): ${tool.map((ms, run) => `${seconds(ms)}/${seconds(plain[run])}`).join('  ')}`);
-console.log(`    median of the paired ratios: ${pairedRatio.toFixed(3)}; the tool's own cost per run (median of the paired differences): ${seconds(fixedCost)}, so a build of ${seconds(fixedCost / 0.05)} or longer stays within 1.05`);
+console.log(
+  `    median of the paired ratios: ${pairedRatio.toFixed(3)}; the tool's own cost per run (median of the paired differences): ${seconds(fixedCost)}, so a build of ${seconds(fixedCost / 0.05)} or longer stays within 1.05`,
+);
 
 if (process.argv.includes('--overhead-only')) {
   console.log(`\nTarget\n  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)} (ratio of the medians)`);
@@ -87,10 +93,16 @@ for (let run = 0; run < RUNS; run++) {
 const toCriticalPath = median(parallelWall) / median(criticalPaths);
 const toSequential = median(parallelWall) / median(sequentialWall);
 console.log('\n(b) fan-out: one parent (sleep 4), four children (sleep 6 each), --no-cache');
-console.log(`    --concurrency 5: ${seconds(median(parallelWall))}   critical path: ${seconds(median(criticalPaths))}   ratio ${toCriticalPath.toFixed(3)} (target ≤ 1.15)`);
-console.log(`    one after another (--concurrency 1, as make docker-images): ${seconds(median(sequentialWall))}   parallel/sequential ${toSequential.toFixed(3)}`);
+console.log(
+  `    --concurrency 5: ${seconds(median(parallelWall))}   critical path: ${seconds(median(criticalPaths))}   ratio ${toCriticalPath.toFixed(3)} (target ≤ 1.15)`,
+);
+console.log(
+  `    one after another (--concurrency 1, as make docker-images): ${seconds(median(sequentialWall))}   parallel/sequential ${toSequential.toFixed(3)}`,
+);
 
 console.log('\nTargets');
-console.log(`  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)} (ratio of the medians; median of the paired ratios ${pairedRatio.toFixed(3)})`);
+console.log(
+  `  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)} (ratio of the medians; median of the paired ratios ${pairedRatio.toFixed(3)})`,
+);
 console.log(`  ${toCriticalPath <= 1.15 ? 'PASS' : 'MISS'}  fan-out wall / critical path ≤ 1.15: ${toCriticalPath.toFixed(3)}`);
 rmSync(scratch, { recursive: true, force: true });

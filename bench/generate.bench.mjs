@@ -27,8 +27,12 @@ const list = (items) => `[${items.join(', ')}]`;
 /** A group of 10 images: a root on a base, its `extends` GPU variant, a 3-level `from` chain, 4 fan-out siblings, and one image from the variant. */
 function groupYaml(group) {
   const g = `g${group}`;
-  const image = (name, head, layers) => `  ${g}-${name}:\n${head.map((line) => `    ${line}\n`).join('')}    layers:\n${layers.map((layer) => `      - ${layer}\n`).join('')}`;
-  const meta = (name) => [`env: {APP_HOME: /opt/${g}/${name}, PIP_NO_CACHE_DIR: "1"}`, `labels: {org.mlrun.group: ${g}, org.mlrun.version: "\${MLRUN_VERSION}"}`];
+  const image = (name, head, layers) =>
+    `  ${g}-${name}:\n${head.map((line) => `    ${line}\n`).join('')}    layers:\n${layers.map((layer) => `      - ${layer}\n`).join('')}`;
+  const meta = (name) => [
+    `env: {APP_HOME: /opt/${g}/${name}, PIP_NO_CACHE_DIR: "1"}`,
+    `labels: {org.mlrun.group: ${g}, org.mlrun.version: "\${MLRUN_VERSION}"}`,
+  ];
   const apt = (name, packages) => `apt: {packages: ${list(packages.map((pkg) => `lib${pkg}-${g}-${name}`))}}`;
   const pip = (name, count) => `pip: {packages: ${list(Array.from({ length: count }, (_, i) => `"${g}-${name}-pkg${i}>=1.${i},<2"`))}}`;
   const run = (name) => `run: {commands: ["mkdir -p /opt/${g}/${name}", "echo ${name} > /opt/${g}/${name}/VERSION"]}`;
@@ -37,17 +41,22 @@ function groupYaml(group) {
 
   const from = (parent) => `from: ${g}-${parent}`;
   const images = [
-    image('root', [`description: Group ${group} root`, 'base: python:${MLRUN_PYTHON_VERSION}-slim', 'workdir: /mlrun', ...meta('root')], [
-      `apt: {id: system, packages: [build-essential, cmake, gcc, wget, git]}`,
-      'miniconda: {id: miniconda, version: "${MLRUN_MINICONDA_VERSION}"}',
-      'openmpi: {id: openmpi, version: "${MLRUN_OPENMPI_VERSION}", source: conda-forge}',
-      `pip: {id: pip, packages: ["pip==24.2", "${g}-core>=1.0,<2"]}`,
-      copy('root'),
-    ]),
-    image('gpu', [`extends: ${g}-root`, 'base: nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04', 'env: {LD_LIBRARY_PATH: /usr/local/cuda-11.8/lib64}'], [
-      'apt: {id: system, packages: [build-essential, cmake, gcc, wget, git, curl, bzip2]}',
-      'openmpi: {id: openmpi, cuda: true}',
-    ]),
+    image(
+      'root',
+      [`description: Group ${group} root`, 'base: python:${MLRUN_PYTHON_VERSION}-slim', 'workdir: /mlrun', ...meta('root')],
+      [
+        `apt: {id: system, packages: [build-essential, cmake, gcc, wget, git]}`,
+        'miniconda: {id: miniconda, version: "${MLRUN_MINICONDA_VERSION}"}',
+        'openmpi: {id: openmpi, version: "${MLRUN_OPENMPI_VERSION}", source: conda-forge}',
+        `pip: {id: pip, packages: ["pip==24.2", "${g}-core>=1.0,<2"]}`,
+        copy('root'),
+      ],
+    ),
+    image(
+      'gpu',
+      [`extends: ${g}-root`, 'base: nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04', 'env: {LD_LIBRARY_PATH: /usr/local/cuda-11.8/lib64}'],
+      ['apt: {id: system, packages: [build-essential, cmake, gcc, wget, git, curl, bzip2]}', 'openmpi: {id: openmpi, cuda: true}'],
+    ),
     image('chain1', [from('root'), ...meta('chain1')], appLayers('chain1')),
     image('chain2', [from('chain1'), ...meta('chain2')], appLayers('chain2')),
     image('chain3', [from('chain2'), ...meta('chain3')], appLayers('chain3')),
@@ -59,7 +68,8 @@ function groupYaml(group) {
 }
 
 function syntheticManifest(imageCount) {
-  const variables = 'variables:\n  MLRUN_VERSION: unstable\n  MLRUN_PYTHON_VERSION: "3.9"\n  MLRUN_MINICONDA_VERSION: py39_23.11.0-1\n  MLRUN_OPENMPI_VERSION: 4.1.5\n';
+  const variables =
+    'variables:\n  MLRUN_VERSION: unstable\n  MLRUN_PYTHON_VERSION: "3.9"\n  MLRUN_MINICONDA_VERSION: py39_23.11.0-1\n  MLRUN_OPENMPI_VERSION: 4.1.5\n';
   const groups = Array.from({ length: imageCount / IMAGES_PER_GROUP }, (_, group) => groupYaml(group));
   return `version: 1\n${variables}images:\n${groups.join('')}`;
 }
@@ -90,7 +100,14 @@ async function timePipeline(text, inputs) {
   const rendered = performance.now();
   await withTemporaryFolder(async (folder) => writeOutput(folder, await compareOutput(folder, files)));
   const written = performance.now();
-  return { load: loaded - started, render: rendered - loaded, write: written - rendered, inMemory: rendered - started, total: written - started, files: files.size };
+  return {
+    load: loaded - started,
+    render: rendered - loaded,
+    write: written - rendered,
+    inMemory: rendered - started,
+    total: written - started,
+    files: files.size,
+  };
 }
 
 /** Child mode: measure one size and print the figures as JSON, so each size has its own heap and peak RSS. */
@@ -103,7 +120,9 @@ async function measureSize(imageCount) {
   for (let run = 0; run < RUNS_PER_SIZE; run++) runs.push(await timePipeline(text, inputs));
   const figures = Object.fromEntries(['load', 'render', 'write', 'inMemory', 'total'].map((phase) => [phase, median(runs.map((r) => r[phase]))]));
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ imageCount, manifestKiB: Buffer.byteLength(text) / 1024, files: runs[0].files, ...figures, firstInMemory: warmUp.inMemory, peakRssMiB }));
+  process.stdout.write(
+    JSON.stringify({ imageCount, manifestKiB: Buffer.byteLength(text) / 1024, files: runs[0].files, ...figures, firstInMemory: warmUp.inMemory, peakRssMiB }),
+  );
 }
 
 function runNode(args) {
@@ -122,8 +141,12 @@ const verdict = (passed) => (passed ? 'PASS' : 'MISS');
 
 async function main() {
   console.log(`mlrun-images generate benchmark: node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPU(s)`);
-  console.log(`Synthetic manifests: groups of ${IMAGES_PER_GROUP} images (a root on a base, an \`extends\` variant, a 3-level \`from\` chain, 4 fan-out siblings, an image from the variant), 5 layers each.`);
-  console.log(`Each size runs in its own node process: 1 warm-up, then each figure is the median of ${RUNS_PER_SIZE} runs. Write = compareOutput + writeOutput into an empty temporary folder.`);
+  console.log(
+    `Synthetic manifests: groups of ${IMAGES_PER_GROUP} images (a root on a base, an \`extends\` variant, a 3-level \`from\` chain, 4 fan-out siblings, an image from the variant), 5 layers each.`,
+  );
+  console.log(
+    `Each size runs in its own node process: 1 warm-up, then each figure is the median of ${RUNS_PER_SIZE} runs. Write = compareOutput + writeOutput into an empty temporary folder.`,
+  );
   console.log('First run = the warm-up, in memory: cold JIT, schema and templates compiled for the first time, as in a CLI run.\n');
 
   const widths = [7, 10, 6, 24, 8, 8, 10, 8, 10, 10];
@@ -133,19 +156,39 @@ async function main() {
     const result = JSON.parse(runNode([fileURLToPath(import.meta.url), '--images', String(size)]).stdout);
     results.set(size, result);
     const { manifestKiB, files, load, render, write, inMemory, total, firstInMemory, peakRssMiB } = result;
-    console.log(pad([size.toLocaleString('en'), `${manifestKiB.toFixed(0)} KiB`, files, ms(load), ms(render), ms(write), ms(inMemory), ms(total), ms(firstInMemory), `${peakRssMiB.toFixed(0)} MiB`], widths));
+    console.log(
+      pad(
+        [
+          size.toLocaleString('en'),
+          `${manifestKiB.toFixed(0)} KiB`,
+          files,
+          ms(load),
+          ms(render),
+          ms(write),
+          ms(inMemory),
+          ms(total),
+          ms(firstInMemory),
+          `${peakRssMiB.toFixed(0)} MiB`,
+        ],
+        widths,
+      ),
+    );
   }
 
   const cliArgs = (outDir) => ['bin/mlrun-images.js', 'generate', '--out', outDir];
   const cliMs = medianOfRuns(CLI_RUNS, () => withTemporaryFolder((outDir) => runNode(cliArgs(outDir)).wallMs));
   const bareNodeMs = medianOfRuns(CLI_RUNS, () => runNode(['-e', '']).wallMs);
-  console.log(`\nCLI \`generate\` of images.yaml into a temporary folder: ${ms(cliMs)} wall (median of ${CLI_RUNS}); for scale, node doing nothing else: ${ms(bareNodeMs)}`);
+  console.log(
+    `\nCLI \`generate\` of images.yaml into a temporary folder: ${ms(cliMs)} wall (median of ${CLI_RUNS}); for scale, node doing nothing else: ${ms(bareNodeMs)}`,
+  );
 
   const at1000 = results.get(1_000).inMemory;
   const at5000 = results.get(5_000).inMemory;
   console.log('\nTargets');
   console.log(`  ${verdict(at1000 <= TARGET_1000_MS)}  1,000 images in memory ≤ ${ms(TARGET_1000_MS)}: ${ms(at1000)}`);
-  console.log(`  ${verdict(at5000 <= TARGET_SCALING * at1000)}  5,000 images ≤ ${TARGET_SCALING}× the 1,000 time (${ms(TARGET_SCALING * at1000)}): ${ms(at5000)} (${(at5000 / at1000).toFixed(1)}×)`);
+  console.log(
+    `  ${verdict(at5000 <= TARGET_SCALING * at1000)}  5,000 images ≤ ${TARGET_SCALING}× the 1,000 time (${ms(TARGET_SCALING * at1000)}): ${ms(at5000)} (${(at5000 / at1000).toFixed(1)}×)`,
+  );
   console.log(`  ${verdict(cliMs <= TARGET_CLI_MS)}  CLI generate of images.yaml ≤ ${ms(TARGET_CLI_MS)} wall: ${ms(cliMs)}`);
 }
 

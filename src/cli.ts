@@ -84,7 +84,9 @@ const OPTION_COMMANDS: Record<string, readonly string[]> = {
   format: ['lint'],
   ...Object.fromEntries(['engine', 'concurrency', 'no-deps', 'no-cache', 'pull', 'push', 'cache-from', 'json', 'dry-run'].map((option) => [option, ['build']])),
   ...Object.fromEntries(
-    ['images-tag', 'client-version', 'client-python-version', 'server-version', 'images-registry', 'vendor-images-registry', 'images-to-enrich-registry'].map((option) => [option, ['resolve']]),
+    ['images-tag', 'client-version', 'client-python-version', 'server-version', 'images-registry', 'vendor-images-registry', 'images-to-enrich-registry'].map(
+      (option) => [option, ['resolve']],
+    ),
   ),
 };
 
@@ -209,7 +211,12 @@ async function unifiedDiff(outDir: string, differences: readonly OutputDifferenc
   const shown = relative(cwd, outDir) || '.';
   return differences
     .map(({ path, before, after }) =>
-      createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${shown}/${path}`, after === undefined ? '/dev/null' : `b/${shown}/${path}`, before ?? '', after ?? ''),
+      createTwoFilesPatch(
+        before === undefined ? '/dev/null' : `a/${shown}/${path}`,
+        after === undefined ? '/dev/null' : `b/${shown}/${path}`,
+        before ?? '',
+        after ?? '',
+      ),
     )
     .join('');
 }
@@ -239,7 +246,8 @@ function baseRegistryOf(invocation: Invocation, env: CliIo['env']): string | und
 /** `resolve`: each option from its flag, else from the environment variable MLRun reads; an empty flag means empty. */
 function resolveFromCommandLine({ operands, values }: Invocation, env: CliIo['env']): string {
   if (operands.length !== 1) throw new UsageError(`resolve takes one image, e.g. \`mlrun-images resolve mlrun/mlrun\`; got ${operands.length}`);
-  const option = (flag: keyof typeof values, variable?: string): string | undefined => (values[flag] as string | undefined) ?? (variable ? env[variable] : undefined);
+  const option = (flag: keyof typeof values, variable?: string): string | undefined =>
+    (values[flag] as string | undefined) ?? (variable ? env[variable] : undefined);
   const options: ResolveOptions = {};
   const given = (name: keyof ResolveOptions, value: string | undefined) => {
     if (value !== undefined) options[name] = value;
@@ -285,7 +293,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const lock = lockFile?.bases;
         const baseRegistry = baseRegistryOf(invocation, io.env);
         if (lockFile && lockFile.bases.size > 0 && (lockFile.mirror ?? '') !== (baseRegistry ?? '')) {
-          io.stderr.write(`mlrun-images: warning: ${LOCK_FILE} was read ${lockFile.mirror ? `through the mirror ${lockFile.mirror}` : 'without a mirror'}, and this build uses ${baseRegistry ? `the mirror ${baseRegistry}` : 'none'}: its digests may not be there\n`);
+          io.stderr.write(
+            `mlrun-images: warning: ${LOCK_FILE} was read ${lockFile.mirror ? `through the mirror ${lockFile.mirror}` : 'without a mirror'}, and this build uses ${baseRegistry ? `the mirror ${baseRegistry}` : 'none'}: its digests may not be there\n`,
+          );
         }
         const files = renderFamily(family, templates, lock);
         if (invocation.values.production) {

@@ -83,12 +83,16 @@ export function loadFamily({ source, schema, layerKinds, env, overrides }: Famil
   const defaults = declaredVariables(manifest.data);
   const values = resolveVariableValues({ declared: defaults, env, overrides });
   const declaredInFile = (manifest.data as { variables?: unknown }).variables;
-  const origin = (name: string) => (name in overrides ? `--set ${name}` : env[name] !== undefined ? `the environment variable ${name}` : `the default of ${name}`);
+  const origin = (name: string) =>
+    name in overrides ? `--set ${name}` : env[name] !== undefined ? `the environment variable ${name}` : `the default of ${name}`;
   const variableLocation = (name: string) =>
     manifest.locate(declaredInFile && typeof declaredInFile === 'object' && name in declaredInFile ? ['variables', name] : [], 'key');
   const valueProblems = Object.entries(values)
     .filter(([, value]) => CONTROL_CHARACTER.test(value))
-    .map(([name]) => ({ location: variableLocation(name), message: `${origin(name)} holds a line break or another control character; variable values must be one line` }));
+    .map(([name]) => ({
+      location: variableLocation(name),
+      message: `${origin(name)} holds a line break or another control character; variable values must be one line`,
+    }));
   if (textProblems.length + valueProblems.length > 0) fail(textProblems, valueProblems);
 
   // The shape is checked after interpolation, so `${PORT}` may stand where the schema wants a port.
@@ -103,7 +107,8 @@ export function loadFamily({ source, schema, layerKinds, env, overrides }: Famil
   for (const image of inherited.images.values()) {
     meaningProblems.push(...checkImage(image, { manifest, layerKinds, values }));
     for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
-      if (layer.params.id !== undefined && !inherited.partial.has(image.name)) meaningProblems.push(...checkMergedLayer(manifest, schema, layer.path.slice(0, -1), layer.kind, layer.params));
+      if (layer.params.id !== undefined && !inherited.partial.has(image.name))
+        meaningProblems.push(...checkMergedLayer(manifest, schema, layer.path.slice(0, -1), layer.kind, layer.params));
     }
   }
 
@@ -143,7 +148,13 @@ export function renderFamily(family: Family, templateSources: TemplateSources, l
   const diagnostics: Diagnostic[] = [];
   for (const name of family.order) {
     try {
-      const rendered = renderImage(family.images.get(name)!, { manifest: family.manifest, templates, defaults: family.defaults, defaultReference, ...(lock ? { lock } : {}) });
+      const rendered = renderImage(family.images.get(name)!, {
+        manifest: family.manifest,
+        templates,
+        defaults: family.defaults,
+        defaultReference,
+        ...(lock ? { lock } : {}),
+      });
       files.set(`${name}/Dockerfile`, rendered.dockerfile);
       if (rendered.dockerignore !== undefined) files.set(`${name}/Dockerfile.dockerignore`, rendered.dockerignore);
     } catch (error) {
@@ -154,4 +165,3 @@ export function renderFamily(family: Family, templateSources: TemplateSources, l
   if (diagnostics.length > 0) fail(diagnostics);
   return files;
 }
-

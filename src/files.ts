@@ -79,10 +79,14 @@ export interface OutputDifference {
 
 /** Files that would change: written anew, changed, or produced no more (only files this tool wrote). */
 export async function compareOutput(folder: string, files: ReadonlyMap<string, string>): Promise<OutputDifference[]> {
-  const written = await mapWithLimit([...files], async ([path, after]): Promise<OutputDifference | undefined> => {
-    const before = await readIfExists(join(folder, path));
-    return before === after ? undefined : { path, ...(before !== undefined ? { before } : {}), after };
-  }, FILES_AT_ONCE);
+  const written = await mapWithLimit(
+    [...files],
+    async ([path, after]): Promise<OutputDifference | undefined> => {
+      const before = await readIfExists(join(folder, path));
+      return before === after ? undefined : { path, ...(before !== undefined ? { before } : {}), after };
+    },
+    FILES_AT_ONCE,
+  );
   const leftOver = await mapWithLimit(
     (await listFiles(folder)).filter((path) => !files.has(path) && GENERATED_PATH.test(path)),
     async (path): Promise<OutputDifference | undefined> => {
@@ -93,7 +97,6 @@ export async function compareOutput(folder: string, files: ReadonlyMap<string, s
   );
   return [...written, ...leftOver].filter((difference): difference is OutputDifference => difference !== undefined);
 }
-
 
 function insideFolder(folder: string, path: string): string {
   const target = resolve(folder, path);

@@ -20,7 +20,11 @@ export function imageTag(values: NamingValues): Named {
   if (values.INCLUDE_PYTHON_VERSION_SUFFIX !== '') {
     const match = /^(\d+)\.(\d+)/.exec(values.MLRUN_PYTHON_VERSION);
     if (!match) {
-      return { ok: false, variable: 'MLRUN_PYTHON_VERSION', problem: `\`${values.MLRUN_PYTHON_VERSION}\` is not MAJOR.MINOR, so no -pyXY tag suffix can be made from it` };
+      return {
+        ok: false,
+        variable: 'MLRUN_PYTHON_VERSION',
+        problem: `\`${values.MLRUN_PYTHON_VERSION}\` is not MAJOR.MINOR, so no -pyXY tag suffix can be made from it`,
+      };
     }
     suffix = `-py${match[1]}${match[2]}`;
   }

@@ -197,9 +197,7 @@ function compilePatterns(list: string): RegExp[] {
       patterns.push(new RegExp(pythonToJsPattern(pattern), 'y'));
     } catch (error) {
       const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-      throw new UsageError(
-        `imagesToEnrichRegistry (MLRUN_IMAGES_TO_ENRICH_REGISTRY): the pattern \`${pattern}\` is not a valid regular expression: ${reason}`,
-      );
+      throw new UsageError(`imagesToEnrichRegistry (MLRUN_IMAGES_TO_ENRICH_REGISTRY): the pattern \`${pattern}\` is not a valid regular expression: ${reason}`);
     }
   }
   return patterns;
@@ -230,9 +228,7 @@ export function resolveImage(image: string, options: ResolveOptions): string {
     const { tag, source } = chooseTag(options);
     if (tag !== '') {
       if (!TAG.test(tag)) {
-        throw new UsageError(
-          `${source}: \`${tag}\` cannot be an image tag (for \`${text}\`): up to 128 letters, digits, _ . -, not starting with . or -`,
-        );
+        throw new UsageError(`${source}: \`${tag}\` cannot be an image tag (for \`${text}\`): up to 128 letters, digits, _ . -, not starting with . or -`);
       }
       tagged = formatReference({ ...reference, tag });
     }
@@ -246,7 +242,9 @@ export function resolveImage(image: string, options: ResolveOptions): string {
   const resolved = `${registry.endsWith('/') ? registry : `${registry}/`}${tagged}`;
   const check = parseReference(resolved);
   if (!check.ok) {
-    throw new UsageError(`${registryOption}: \`${registry}\` in front of \`${tagged}\` makes \`${resolved}\`, which is not a valid image reference: ${check.problem}`);
+    throw new UsageError(
+      `${registryOption}: \`${registry}\` in front of \`${tagged}\` makes \`${resolved}\`, which is not a valid image reference: ${check.problem}`,
+    );
   }
   return resolved;
 }

@@ -69,8 +69,12 @@ describe('generate', () => {
     const result = await run(['generate']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^images\.yaml:\d+:\d+: image `mlrun-gpu` extends `mlrum`, which is not an image of this manifest \(did you mean `mlrun`\?\)\n/);
-    expect(result.stderr).toMatch(/\nimages\.yaml:\d+:\d+: image `ml-base` is built from `mlrn`, which is not an image of this manifest \(did you mean `mlrun`\?\); for an external image use `base`\n/);
+    expect(result.stderr).toMatch(
+      /^images\.yaml:\d+:\d+: image `mlrun-gpu` extends `mlrum`, which is not an image of this manifest \(did you mean `mlrun`\?\)\n/,
+    );
+    expect(result.stderr).toMatch(
+      /\nimages\.yaml:\d+:\d+: image `ml-base` is built from `mlrn`, which is not an image of this manifest \(did you mean `mlrun`\?\); for an external image use `base`\n/,
+    );
     expect(result.stderr).toMatch(/2 problem\(s\) found; nothing was written\.\n$/);
     expect(snapshot(join(project, 'generated'))).toEqual(before);
   });
@@ -155,7 +159,11 @@ describe('the command line', () => {
 
 describe('the installed command', () => {
   test('reports an invalid manifest exactly as the code does (its schema validators are compiled at build time)', async () => {
-    edit('images.yaml', (text) => text.replace('workdir: /mlrun\n', 'workdirr: /mlrun\n').replace('- apt:\n          packages: [graphviz, curl]', '- apt:\n          packages: [graphviz, curl]\n          pinned: true'));
+    edit('images.yaml', (text) =>
+      text
+        .replace('workdir: /mlrun\n', 'workdirr: /mlrun\n')
+        .replace('- apt:\n          packages: [graphviz, curl]', '- apt:\n          packages: [graphviz, curl]\n          pinned: true'),
+    );
     const inProcess = await run(['generate']);
     const installed = await execa('node', [join(PACKAGE_ROOT, 'bin', 'mlrun-images.js'), 'generate'], { cwd: project, reject: false });
     expect(inProcess.code).toBe(2);
@@ -166,7 +174,11 @@ describe('the installed command', () => {
   });
 
   test('on the committed tree, generate --check passes: generated/ matches images.yaml', async () => {
-    const result = await execa('node', [join(PACKAGE_ROOT, 'bin', 'mlrun-images.js'), 'generate', '--check'], { cwd: PACKAGE_ROOT, reject: false, env: { MLRUN_VERSION: '1.2.3' } });
+    const result = await execa('node', [join(PACKAGE_ROOT, 'bin', 'mlrun-images.js'), 'generate', '--check'], {
+      cwd: PACKAGE_ROOT,
+      reject: false,
+      env: { MLRUN_VERSION: '1.2.3' },
+    });
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   });
@@ -227,5 +239,12 @@ test('messages name the manifest as it is reached from the working folder; gener
   const outside = join(project, '..');
   writeFileSync(join(project, 'images.yaml'), read('images.yaml').replace('from: mlrun', 'from: mlrn'));
   const result = await runCli(outside, ['generate', '-f', join(project, 'images.yaml')]);
-  expect(result.stderr).toMatch(new RegExp(`^${join(project, 'images.yaml').slice(outside.length + 1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: image \`ml-base\``, 'm'));
+  expect(result.stderr).toMatch(
+    new RegExp(
+      `^${join(project, 'images.yaml')
+        .slice(outside.length + 1)
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: image \`ml-base\``,
+      'm',
+    ),
+  );
 });

@@ -42,7 +42,11 @@ describe('golden fixtures: test/fixtures/<case>/images.yaml renders exactly expe
     const rendered = filesUnder(out);
     expect(rendered).toEqual(filesUnder(join(folder, 'expected')));
     for (const [path, text] of rendered) {
-      if (path.endsWith('/Dockerfile')) expect(validate(text).map((problem) => problem.message), path).toEqual([]);
+      if (path.endsWith('/Dockerfile'))
+        expect(
+          validate(text).map((problem) => problem.message),
+          path,
+        ).toEqual([]);
     }
   });
 });

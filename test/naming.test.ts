@@ -37,7 +37,16 @@ describe("MLRun's naming formula", () => {
 });
 
 describe('references of a manifest', () => {
-  const manifest = yaml('version: 1', 'variables:', '  MLRUN_VERSION: unstable', 'images:', '  child:', '    from: base-image', '  base-image:', '    base: debian:12');
+  const manifest = yaml(
+    'version: 1',
+    'variables:',
+    '  MLRUN_VERSION: unstable',
+    'images:',
+    '  child:',
+    '    from: base-image',
+    '  base-image:',
+    '    base: debian:12',
+  );
 
   test('every image is tagged, in build order; environment and --set apply', () => {
     const family = load(manifest, { env: { MLRUN_VERSION: '1.7.0+x', MLRUN_DOCKER_REGISTRY: 'quay.io/' }, overrides: { MLRUN_DOCKER_REPO: 'myorg' } });

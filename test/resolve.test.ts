@@ -40,12 +40,23 @@ describe('semver', () => {
     expect(parseSemver(text)).toEqual(version);
   });
 
-  test.each(['1.4', 'v1.4.0', '01.4.0', '1.4.0-01', '1.4.0-', '1.4.0+', '1.4.0-a..b', 'unstable', 'abc123', '', ' 1.4.0', '1.4.0-a_b', '99999999999999999999.0.0'])(
-    '%j is not semver',
-    (text) => {
-      expect(parseSemver(text)).toBeUndefined();
-    },
-  );
+  test.each([
+    '1.4',
+    'v1.4.0',
+    '01.4.0',
+    '1.4.0-01',
+    '1.4.0-',
+    '1.4.0+',
+    '1.4.0-a..b',
+    'unstable',
+    'abc123',
+    '',
+    ' 1.4.0',
+    '1.4.0-a_b',
+    '99999999999999999999.0.0',
+  ])('%j is not semver', (text) => {
+    expect(parseSemver(text)).toBeUndefined();
+  });
 
   // Each row is in ascending precedence (semver.org §11 example, plus MLRun's bounds).
   test.each([
@@ -163,7 +174,12 @@ describe('resolveImage', () => {
     ['a version that becomes empty counts as not set', 'mlrun/mlrun', { clientVersion: '0.0.0-', serverVersion: '1.8.0' }, 'mlrun/mlrun:1.8.0'],
     ['0.0.0+unstable → unstable', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable' }, 'mlrun/mlrun:unstable'],
     ['build metadata → -', 'mlrun/mlrun', { serverVersion: '1.7.0+abc' }, 'mlrun/mlrun:1.7.0-abc'],
-    ['the images tag is used as it is, as MLRun does (only versions are converted)', 'mlrun/mlrun', { imagesTag: '0.0.0-unstable' }, 'mlrun/mlrun:0.0.0-unstable'],
+    [
+      'the images tag is used as it is, as MLRun does (only versions are converted)',
+      'mlrun/mlrun',
+      { imagesTag: '0.0.0-unstable' },
+      'mlrun/mlrun:0.0.0-unstable',
+    ],
 
     // rule 2: python suffix
     ['-py37 for a dev version', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:unstable-py37'],
@@ -175,46 +191,122 @@ describe('resolveImage', () => {
     ['no -py37 for 1.5.0', 'mlrun/mlrun', { clientVersion: '1.5.0', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:1.5.0'],
     ['no -py37 for 1.2.9', 'mlrun/mlrun', { clientVersion: '1.2.9', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:1.2.9'],
     ['no -py37 for python 3.9', 'mlrun/mlrun', { clientVersion: '1.4.0', clientPythonVersion: '3.9.18' }, 'mlrun/mlrun:1.4.0'],
-    ['suffix follows the chosen version (images tag)', 'mlrun/mlrun', { imagesTag: '1.5.0', clientVersion: '1.4.0', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:1.5.0'],
+    [
+      'suffix follows the chosen version (images tag)',
+      'mlrun/mlrun',
+      { imagesTag: '1.5.0', clientVersion: '1.4.0', clientPythonVersion: '3.7.16' },
+      'mlrun/mlrun:1.5.0',
+    ],
     ['non-semver version: no suffix, no error', 'mlrun/mlrun', { imagesTag: 'latest', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:latest'],
-    ['commit-hash dev version is not semver once converted', 'mlrun/mlrun', { clientVersion: '0.0.0+abc123', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:abc123'],
+    [
+      'commit-hash dev version is not semver once converted',
+      'mlrun/mlrun',
+      { clientVersion: '0.0.0+abc123', clientPythonVersion: '3.7.16' },
+      'mlrun/mlrun:abc123',
+    ],
     ['suffix not used for a tagged image', 'mlrun/mlrun:1.4.0', { clientVersion: '1.4.0', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:1.4.0'],
 
     // rule 4: registries and the default patterns `^mlrun/*,python:3.9`
-    ['default patterns: MLRun image gets the images registry', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'quay.io/' }, 'quay.io/mlrun/mlrun:1.7.0'],
+    [
+      'default patterns: MLRun image gets the images registry',
+      'mlrun/mlrun',
+      { clientVersion: '1.7.0', imagesRegistry: 'quay.io/' },
+      'quay.io/mlrun/mlrun:1.7.0',
+    ],
     ['registry without a trailing slash', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'quay.io' }, 'quay.io/mlrun/mlrun:1.7.0'],
     ['registry with a port', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'localhost:5000' }, 'localhost:5000/mlrun/mlrun:1.7.0'],
-    ['registry with a path', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'registry.local:5000/mirror/' }, 'registry.local:5000/mirror/mlrun/mlrun:1.7.0'],
+    [
+      'registry with a path',
+      'mlrun/mlrun',
+      { clientVersion: '1.7.0', imagesRegistry: 'registry.local:5000/mirror/' },
+      'registry.local:5000/mirror/mlrun/mlrun:1.7.0',
+    ],
     ['MLRun image: the vendor registry is not used', 'mlrun/mlrun', { clientVersion: '1.7.0', vendorImagesRegistry: 'vendor.io' }, 'mlrun/mlrun:1.7.0'],
     ['default patterns: python:3.9 gets the vendor registry', 'python:3.9', { vendorImagesRegistry: 'vendor.io' }, 'vendor.io/python:3.9'],
     ['default patterns: python:3.9-slim matches at the start', 'python:3.9-slim', { vendorImagesRegistry: 'vendor.io' }, 'vendor.io/python:3.9-slim'],
     ['default patterns: python:3.11 does not', 'python:3.11', { vendorImagesRegistry: 'vendor.io' }, 'python:3.11'],
     ['vendor image: the images registry is not used', 'python:3.9', { imagesRegistry: 'quay.io' }, 'python:3.9'],
-    ['default patterns: quay.io/mlrun/ does not match ^mlrun/', 'quay.io/mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'mirror.io' }, 'quay.io/mlrun/mlrun:1.7.0'],
+    [
+      'default patterns: quay.io/mlrun/ does not match ^mlrun/',
+      'quay.io/mlrun/mlrun',
+      { clientVersion: '1.7.0', imagesRegistry: 'mirror.io' },
+      'quay.io/mlrun/mlrun:1.7.0',
+    ],
     ['default patterns: ^mlrun/* matches mlrunx/ too (vendor registry)', 'mlrunx/foo', { vendorImagesRegistry: 'vendor.io' }, 'vendor.io/mlrunx/foo'],
     ['digest-pinned image still gets the registry', `mlrun/mlrun@${DIGEST}`, { imagesRegistry: 'quay.io' }, `quay.io/mlrun/mlrun@${DIGEST}`],
-    ['a pattern that matches only later in the text: not enriched', 'python:3.9', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: '3\\.9' }, 'python:3.9'],
-    ['a pattern that matches at the start, not to the end: enriched', 'python:3.9', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: 'py' }, 'vendor.io/python:3.9'],
-    ['patterns see the tag that was added', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '.*:1\\.7' }, 'quay.io/mlrun/mlrun:1.7.0'],
-    ['patterns see the tag that was added (no match)', 'mlrun/mlrun', { clientVersion: '1.6.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '.*:1\\.7' }, 'mlrun/mlrun:1.6.0'],
-    ['custom list with spaces and empty items', 'python:3.11', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: ' ^mlrun/ , , python:3\\.11 ,' }, 'vendor.io/python:3.11'],
+    [
+      'a pattern that matches only later in the text: not enriched',
+      'python:3.9',
+      { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: '3\\.9' },
+      'python:3.9',
+    ],
+    [
+      'a pattern that matches at the start, not to the end: enriched',
+      'python:3.9',
+      { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: 'py' },
+      'vendor.io/python:3.9',
+    ],
+    [
+      'patterns see the tag that was added',
+      'mlrun/mlrun',
+      { clientVersion: '1.7.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '.*:1\\.7' },
+      'quay.io/mlrun/mlrun:1.7.0',
+    ],
+    [
+      'patterns see the tag that was added (no match)',
+      'mlrun/mlrun',
+      { clientVersion: '1.6.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '.*:1\\.7' },
+      'mlrun/mlrun:1.6.0',
+    ],
+    [
+      'custom list with spaces and empty items',
+      'python:3.11',
+      { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: ' ^mlrun/ , , python:3\\.11 ,' },
+      'vendor.io/python:3.11',
+    ],
     ['custom list: empty items do not match everything', 'debian:12', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: ',^mlrun/,,' }, 'debian:12'],
-    ['custom list: an alternation is anchored as a whole', 'library/debian', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: 'python|debian' }, 'library/debian'],
-    ['Python named groups', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '(?P<repo>mlrun)/(?P=repo):' }, 'quay.io/mlrun/mlrun:1.7.0'],
+    [
+      'custom list: an alternation is anchored as a whole',
+      'library/debian',
+      { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: 'python|debian' },
+      'library/debian',
+    ],
+    [
+      'Python named groups',
+      'mlrun/mlrun',
+      { clientVersion: '1.7.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '(?P<repo>mlrun)/(?P=repo):' },
+      'quay.io/mlrun/mlrun:1.7.0',
+    ],
     ['Python \\A and \\Z', 'python:3.9', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: '\\Apython:3\\.9\\Z' }, 'vendor.io/python:3.9'],
 
     // empty strings mean empty
     ['empty images registry means none', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: '' }, 'mlrun/mlrun:1.7.0'],
     ['empty vendor registry means none', 'python:3.9', { vendorImagesRegistry: '' }, 'python:3.9'],
-    ['empty pattern list means no patterns', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '' }, 'mlrun/mlrun:1.7.0'],
+    [
+      'empty pattern list means no patterns',
+      'mlrun/mlrun',
+      { clientVersion: '1.7.0', imagesRegistry: 'quay.io', imagesToEnrichRegistry: '' },
+      'mlrun/mlrun:1.7.0',
+    ],
     ['a pattern list of commas means no patterns', 'python:3.9', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: ' , ,' }, 'python:3.9'],
-    ['undefined pattern list means the default', 'python:3.9', { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: undefined }, 'vendor.io/python:3.9'],
+    [
+      'undefined pattern list means the default',
+      'python:3.9',
+      { vendorImagesRegistry: 'vendor.io', imagesToEnrichRegistry: undefined },
+      'vendor.io/python:3.9',
+    ],
 
     // all together
     [
       'everything at once',
       ' mlrun/ml-models ',
-      { clientVersion: '0.0.0+unstable', serverVersion: '1.8.0', clientPythonVersion: '3.7.16', imagesRegistry: 'localhost:5000', vendorImagesRegistry: 'vendor.io' },
+      {
+        clientVersion: '0.0.0+unstable',
+        serverVersion: '1.8.0',
+        clientPythonVersion: '3.7.16',
+        imagesRegistry: 'localhost:5000',
+        vendorImagesRegistry: 'vendor.io',
+      },
       'localhost:5000/mlrun/ml-models:unstable-py37',
     ],
   ])('%s: %j', (_name, image, options, expected) => {
@@ -241,12 +333,42 @@ describe('resolveImage', () => {
     ['bad registry port', 'localhost:port/mlrun/mlrun', {}, /the registry port `port` is not a number/],
     ['version that is no tag', 'mlrun/mlrun', { clientVersion: '1.7.0/x' }, /clientVersion: `1\.7\.0\/x` cannot be an image tag/],
     ['images tag that is no tag', 'mlrun/mlrun', { imagesTag: '.hidden' }, /imagesTag \(MLRUN_IMAGES_TAG\): `\.hidden` cannot be an image tag/],
-    ['registry with a scheme', 'mlrun/mlrun', { clientVersion: '1.7.0', imagesRegistry: 'https://quay.io' }, /imagesRegistry \(MLRUN_IMAGES_REGISTRY\): `https:\/\/quay\.io` .*not a valid image reference: the registry port `` is not a number/],
-    ['vendor registry with white space', 'python:3.9', { vendorImagesRegistry: 'vendor io' }, /vendorImagesRegistry \(MLRUN_VENDOR_IMAGES_REGISTRY\): .*it contains white space/],
-    ['vendor registry, bad host', 'python:3.9', { vendorImagesRegistry: 'bad_host.io' }, /vendorImagesRegistry .*the registry host `bad_host\.io` is not a valid host name/],
-    ['invalid pattern', 'python:3.9', { imagesToEnrichRegistry: '^mlrun/,python:(3.9' }, /MLRUN_IMAGES_TO_ENRICH_REGISTRY\): the pattern `python:\(3\.9` is not a valid regular expression: Unterminated group/],
-    ['a pattern JavaScript cannot express', 'python:3.9', { imagesToEnrichRegistry: '(?i)python' }, /the pattern `\(\?i\)python` is not a valid regular expression: Invalid group/],
-    ['invalid pattern reported even with no registry', 'mlrun/mlrun', { imagesToEnrichRegistry: '*' }, /the pattern `\*` is not a valid regular expression: Nothing to repeat/],
+    [
+      'registry with a scheme',
+      'mlrun/mlrun',
+      { clientVersion: '1.7.0', imagesRegistry: 'https://quay.io' },
+      /imagesRegistry \(MLRUN_IMAGES_REGISTRY\): `https:\/\/quay\.io` .*not a valid image reference: the registry port `` is not a number/,
+    ],
+    [
+      'vendor registry with white space',
+      'python:3.9',
+      { vendorImagesRegistry: 'vendor io' },
+      /vendorImagesRegistry \(MLRUN_VENDOR_IMAGES_REGISTRY\): .*it contains white space/,
+    ],
+    [
+      'vendor registry, bad host',
+      'python:3.9',
+      { vendorImagesRegistry: 'bad_host.io' },
+      /vendorImagesRegistry .*the registry host `bad_host\.io` is not a valid host name/,
+    ],
+    [
+      'invalid pattern',
+      'python:3.9',
+      { imagesToEnrichRegistry: '^mlrun/,python:(3.9' },
+      /MLRUN_IMAGES_TO_ENRICH_REGISTRY\): the pattern `python:\(3\.9` is not a valid regular expression: Unterminated group/,
+    ],
+    [
+      'a pattern JavaScript cannot express',
+      'python:3.9',
+      { imagesToEnrichRegistry: '(?i)python' },
+      /the pattern `\(\?i\)python` is not a valid regular expression: Invalid group/,
+    ],
+    [
+      'invalid pattern reported even with no registry',
+      'mlrun/mlrun',
+      { imagesToEnrichRegistry: '*' },
+      /the pattern `\*` is not a valid regular expression: Nothing to repeat/,
+    ],
   ])('%s', (_name, image, options, message) => {
     expect(() => resolveImage(image, options)).toThrow(UsageError);
     expect(() => resolveImage(image, options)).toThrow(message);

@@ -4,7 +4,18 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { MlrunImagesError, UsageError } from '../errors.js';
 import type { Family, GeneratedFiles } from '../family.js';
-import { buildCommand, ENGINES, formatCommand, withLabels, imageIdCommand, probeCommand, pullCommand, pushCommand, type Engine, type EngineName } from './engines.js';
+import {
+  buildCommand,
+  ENGINES,
+  formatCommand,
+  withLabels,
+  imageIdCommand,
+  probeCommand,
+  pullCommand,
+  pushCommand,
+  type Engine,
+  type EngineName,
+} from './engines.js';
 import { planBuild, selectImages, type BuildPlan } from './plan.js';
 import type { Lock } from '../lock/lockfile.js';
 import { execaRunner, type ProcessRunner } from './process.js';
@@ -156,7 +167,9 @@ export async function buildImages(family: Family, files: GeneratedFiles, manifes
   writeDockerfiles(dockerfileDir, files, plan);
   const now = () => Date.now();
   const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
-  io.stdout.write(`building ${plan.steps.length} image(s) with ${engine.name}${engine.name === 'docker' ? (engine.buildkit ? ' (BuildKit)' : ' (classic builder)') : ''}, ${concurrency} at a time\n`);
+  io.stdout.write(
+    `building ${plan.steps.length} image(s) with ${engine.name}${engine.name === 'docker' ? (engine.buildkit ? ' (BuildKit)' : ' (classic builder)') : ''}, ${concurrency} at a time\n`,
+  );
   const results = await runBuild(plan, {
     engine,
     runner,

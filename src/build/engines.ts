@@ -96,6 +96,8 @@ export function stepFromOutput(line: string): string | undefined {
 
 /** A command line as a person would paste it into a shell. */
 export function formatCommand({ command, args, env }: Command): string {
-  const prefix = Object.entries(env ?? {}).map(([name, value]) => `${name}=${shellWord(value)} `).join('');
+  const prefix = Object.entries(env ?? {})
+    .map(([name, value]) => `${name}=${shellWord(value)} `)
+    .join('');
   return `${prefix}${[command, ...args].map(shellWord).join(' ')}`;
 }

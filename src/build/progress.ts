@@ -83,7 +83,8 @@ export function formatSummary(results: readonly ImageResult[]): string {
   const nameWidth = Math.max(5, ...results.map((result) => result.name.length));
   const rows = results.map((result) => {
     const duration = result.durationMs > 0 ? seconds(result.durationMs) : '';
-    const detail = result.status === 'failed' || result.status === 'skipped' || result.status === 'cancelled' ? (result.reason?.split('\n')[0] ?? '') : result.reference;
+    const detail =
+      result.status === 'failed' || result.status === 'skipped' || result.status === 'cancelled' ? (result.reason?.split('\n')[0] ?? '') : result.reference;
     return `${result.name.padEnd(nameWidth)}  ${result.status.padEnd(9)}  ${duration.padStart(7)}  ${detail}`;
   });
   const failures = results.filter((result) => result.status === 'failed').map((result) => `\n${result.name}: ${result.reason}`);

@@ -167,7 +167,11 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
   await Promise.all(pushes);
   for (const [name, log] of logs) {
     const result = results.get(name)!;
-    if (result.status === 'failed') result.reason = `${result.reason}\n  log: ${log.path}\n${log.tail(12).map((line) => `  | ${line}`).join('\n')}`;
+    if (result.status === 'failed')
+      result.reason = `${result.reason}\n  log: ${log.path}\n${log
+        .tail(12)
+        .map((line) => `  | ${line}`)
+        .join('\n')}`;
   }
   return plan.steps.map((step) => results.get(step.name)!);
 }

@@ -47,7 +47,9 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
     location: at(error.code === 'MISSING_CHAR' || error.code === 'BAD_INDENT' ? (unclosedOpener(document, error.pos[0]) ?? error.pos[0]) : error.pos[0]),
     message: describeYamlError(error.code, error.message, text.slice(error.pos[0])),
   }));
-  problems.push(...findDuplicateKeys(document).map((offset) => ({ location: at(offset), message: describeYamlError('DUPLICATE_KEY', '', text.slice(offset)) })));
+  problems.push(
+    ...findDuplicateKeys(document).map((offset) => ({ location: at(offset), message: describeYamlError('DUPLICATE_KEY', '', text.slice(offset)) })),
+  );
   if (problems.length > 0) throw new ManifestError(problems.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col));
 
   let data: unknown;

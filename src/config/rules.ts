@@ -46,13 +46,17 @@ export function checkControlCharacters(manifest: ParsedManifest): Diagnostic[] {
   const walk = (value: unknown, path: NodePath): void => {
     if (typeof value === 'string') {
       if (CONTROL_CHARACTER.test(value)) {
-        diagnostics.push({ location: manifest.locate(path), message: 'line breaks and other control characters are not allowed in values; write one item per list entry' });
+        diagnostics.push({
+          location: manifest.locate(path),
+          message: 'line breaks and other control characters are not allowed in values; write one item per list entry',
+        });
       }
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => walk(item, [...path, index]));
     } else if (value !== null && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) {
-        if (CONTROL_CHARACTER.test(key)) diagnostics.push({ location: manifest.locate([...path, key], 'key'), message: 'control characters are not allowed in keys' });
+        if (CONTROL_CHARACTER.test(key))
+          diagnostics.push({ location: manifest.locate([...path, key], 'key'), message: 'control characters are not allowed in keys' });
         walk(item, [...path, key]);
       }
     }
@@ -97,14 +101,23 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
   image.stages.forEach((stage) => {
     for (const field of ['env', 'args'] as const) {
       for (const key of Object.keys(stage[field] ?? {})) {
-        if (!ENV_NAME.test(key)) report([...stage.path, field, key], `\`${key}\` is not a valid ${field === 'env' ? 'environment variable' : 'build argument'} name (letters, digits and _, not starting with a digit)`, 'key');
+        if (!ENV_NAME.test(key))
+          report(
+            [...stage.path, field, key],
+            `\`${key}\` is not a valid ${field === 'env' ? 'environment variable' : 'build argument'} name (letters, digits and _, not starting with a digit)`,
+            'key',
+          );
       }
     }
   });
 
   for (const rule of Object.keys(spec.lint ?? {})) {
     if (!(RULE_IDS as readonly string[]).includes(rule)) {
-      report(image.paths[`lint.${rule}`] ?? pathOf('lint'), `unknown lint rule \`${rule}\`${didYouMean(rule, RULE_IDS)}; the rules are: ${RULE_IDS.join(', ')}`, 'key');
+      report(
+        image.paths[`lint.${rule}`] ?? pathOf('lint'),
+        `unknown lint rule \`${rule}\`${didYouMean(rule, RULE_IDS)}; the rules are: ${RULE_IDS.join(', ')}`,
+        'key',
+      );
     }
   }
   if (spec.workdir !== undefined && !ABSOLUTE_PATH.test(spec.workdir)) {
@@ -122,15 +135,21 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
 
   const stageNames = image.stages.map((stage) => stage.name);
   image.stages.forEach((stage, index) => {
-    if (!STAGE_NAME.test(stage.name)) report([...stage.path, 'name'], `stage name \`${stage.name}\` must be lowercase letters, digits and . _ -, starting with a letter`);
+    if (!STAGE_NAME.test(stage.name))
+      report([...stage.path, 'name'], `stage name \`${stage.name}\` must be lowercase letters, digits and . _ -, starting with a letter`);
     if (stageNames.indexOf(stage.name) !== index) report([...stage.path, 'name'], `stage name \`${stage.name}\` is used twice in image \`${image.name}\``);
     const sameArg = stageNames.findIndex((other) => baseArgName(other) === baseArgName(stage.name));
     if (sameArg !== index && stageNames[sameArg] !== stage.name) {
-      report([...stage.path, 'name'], `stage names \`${stageNames[sameArg]}\` and \`${stage.name}\` would share the build argument ${baseArgName(stage.name)}; rename one`);
+      report(
+        [...stage.path, 'name'],
+        `stage names \`${stageNames[sameArg]}\` and \`${stage.name}\` would share the build argument ${baseArgName(stage.name)}; rename one`,
+      );
     }
     checkBase(stage.base, [...stage.path, 'base'], `stage \`${stage.name}\` of image \`${image.name}\``);
-    if (stage.workdir !== undefined && !ABSOLUTE_PATH.test(stage.workdir)) report([...stage.path, 'workdir'], `workdir \`${stage.workdir}\` must be an absolute path`);
-    if (stage.user !== undefined && !USER.test(stage.user)) report([...stage.path, 'user'], `user \`${stage.user}\` must be NAME, UID, NAME:GROUP or \$VARIABLE`);
+    if (stage.workdir !== undefined && !ABSOLUTE_PATH.test(stage.workdir))
+      report([...stage.path, 'workdir'], `workdir \`${stage.workdir}\` must be an absolute path`);
+    if (stage.user !== undefined && !USER.test(stage.user))
+      report([...stage.path, 'user'], `user \`${stage.user}\` must be NAME, UID, NAME:GROUP or \$VARIABLE`);
     for (const layer of stage.layers) checkLayer(layer, stageNames.slice(0, index));
   });
   for (const layer of image.layers) checkLayer(layer, stageNames);
@@ -141,37 +160,52 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
       report(path, `unknown layer kind \`${kind}\`${didYouMean(kind, layerKinds)}; add templates/layers/${kind}.hbs to define it`, 'key');
       return;
     }
-    const list = (name: string): string[] => (Array.isArray(params[name]) ? (params[name] as string[]) : typeof params[name] === 'string' ? [params[name] as string] : []);
+    const list = (name: string): string[] =>
+      Array.isArray(params[name]) ? (params[name] as string[]) : typeof params[name] === 'string' ? [params[name] as string] : [];
     switch (kind) {
       case 'apt':
         list('packages').forEach((pkg, index) => {
-          if (!isValidAptPackage(pkg)) report([...paramPath(layer, 'packages'), index], `invalid apt package \`${pkg}\`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)`);
+          if (!isValidAptPackage(pkg))
+            report(
+              [...paramPath(layer, 'packages'), index],
+              `invalid apt package \`${pkg}\`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)`,
+            );
         });
         break;
       case 'pip':
-        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report(paramPath(layer, 'python'), `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
+        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python)))
+          report(paramPath(layer, 'python'), `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
         list('packages').forEach((spec, index) => {
           if (!isValidPipRequirement(withBuildArgValues(spec, values))) {
-            report([...paramPath(layer, 'packages'), index], `invalid pip requirement \`${spec.replace(/\u0000/g, '')}\`: expected NAME[extras] with optional version specifiers (==1.2, ~=1.2, >=1,<2), a URL (NAME @ https://…) and a marker (; python_version < "3.10")`);
+            report(
+              [...paramPath(layer, 'packages'), index],
+              `invalid pip requirement \`${spec.replace(/\u0000/g, '')}\`: expected NAME[extras] with optional version specifiers (==1.2, ~=1.2, >=1,<2), a URL (NAME @ https://…) and a marker (; python_version < "3.10")`,
+            );
           }
         });
         list('requirements').forEach((file, index) => {
-          if (!isContextPath(file)) report([...paramPath(layer, 'requirements'), index], `requirement file \`${file}\` must be a path relative to the build context, without ..`);
+          if (!isContextPath(file))
+            report([...paramPath(layer, 'requirements'), index], `requirement file \`${file}\` must be a path relative to the build context, without ..`);
         });
         break;
       case 'copy': {
         const from = params.from as string | undefined;
         if (from !== undefined && !stagesBefore.includes(from)) {
-          report(paramPath(layer, 'from'), `copy from \`${from}\`: no such stage before this layer in image \`${image.name}\`${didYouMean(from, stagesBefore)}`);
+          report(
+            paramPath(layer, 'from'),
+            `copy from \`${from}\`: no such stage before this layer in image \`${image.name}\`${didYouMean(from, stagesBefore)}`,
+          );
         }
         list('src').forEach((src, index) => {
           const srcPath = Array.isArray(params.src) ? [...paramPath(layer, 'src'), index] : paramPath(layer, 'src');
           if (from === undefined && !isContextPath(src)) report(srcPath, `copy source \`${src}\` must be a path relative to the build context, without ..`);
-          if (from !== undefined && !src.startsWith('/')) report(srcPath, `copy source \`${src}\` from stage \`${from}\` must be an absolute path in that stage`);
+          if (from !== undefined && !src.startsWith('/'))
+            report(srcPath, `copy source \`${src}\` from stage \`${from}\` must be an absolute path in that stage`);
         });
         const dest = params.dest as string;
         if (!ABSOLUTE_PATH.test(dest)) report(paramPath(layer, 'dest'), `copy destination \`${dest}\` must be an absolute path`);
-        if (params.chown !== undefined && !USER.test(String(params.chown))) report(paramPath(layer, 'chown'), `chown \`${String(params.chown)}\` must be USER or USER:GROUP`);
+        if (params.chown !== undefined && !USER.test(String(params.chown)))
+          report(paramPath(layer, 'chown'), `chown \`${String(params.chown)}\` must be USER or USER:GROUP`);
         break;
       }
       case 'run':
@@ -181,16 +215,21 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
         });
         break;
       case 'miniconda':
-        if (params.prefix !== undefined && !ABSOLUTE_PATH.test(String(params.prefix))) report(paramPath(layer, 'prefix'), `miniconda prefix \`${String(params.prefix)}\` must be an absolute path`);
-        if (!/^[A-Za-z0-9._-]+$/.test(String(params.version))) report(paramPath(layer, 'version'), `miniconda version \`${String(params.version)}\` must look like py39_23.11.0-1`);
+        if (params.prefix !== undefined && !ABSOLUTE_PATH.test(String(params.prefix)))
+          report(paramPath(layer, 'prefix'), `miniconda prefix \`${String(params.prefix)}\` must be an absolute path`);
+        if (!/^[A-Za-z0-9._-]+$/.test(String(params.version)))
+          report(paramPath(layer, 'version'), `miniconda version \`${String(params.version)}\` must look like py39_23.11.0-1`);
         break;
       case 'openmpi':
-        if (params.version !== undefined && !/^[0-9][A-Za-z0-9.*_+-]*$/.test(String(params.version))) report(paramPath(layer, 'version'), `openmpi version \`${String(params.version)}\` must look like 4.1.5`);
+        if (params.version !== undefined && !/^[0-9][A-Za-z0-9.*_+-]*$/.test(String(params.version)))
+          report(paramPath(layer, 'version'), `openmpi version \`${String(params.version)}\` must look like 4.1.5`);
         break;
       case 'mlrun':
-        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python))) report(paramPath(layer, 'python'), `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
+        if (params.python !== undefined && !PYTHON_COMMAND.test(String(params.python)))
+          report(paramPath(layer, 'python'), `python \`${String(params.python)}\` must be a command name or path (letters, digits and . _ / + -)`);
         for (const key of ['git_url', 'git_ref'] as const) {
-          if (params[key] !== undefined && !/^[A-Za-z0-9@:/._+-]+$/.test(String(params[key]))) report([...path, key], `mlrun ${key} \`${String(params[key])}\` may hold only letters, digits and @ : / . _ + -`);
+          if (params[key] !== undefined && !/^[A-Za-z0-9@:/._+-]+$/.test(String(params[key])))
+            report([...path, key], `mlrun ${key} \`${String(params[key])}\` may hold only letters, digits and @ : / . _ + -`);
         }
         break;
       default:

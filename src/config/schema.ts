@@ -53,7 +53,13 @@ function describeAll(manifest: ParsedManifest, errors: readonly ErrorObject[], p
  * Check a layer as it stands after inheritance: a layer with an `id` may be partial where it is
  * written (it adjusts an inherited one), but the merged result must be complete.
  */
-export function checkMergedLayer(manifest: ParsedManifest, schema: JsonSchema, layerPath: NodePath, kind: string, params: Record<string, unknown>): Diagnostic[] {
+export function checkMergedLayer(
+  manifest: ParsedManifest,
+  schema: JsonSchema,
+  layerPath: NodePath,
+  kind: string,
+  params: Record<string, unknown>,
+): Diagnostic[] {
   const { layer } = compile(schema);
   const { id: _id, ...withoutId } = params;
   if (layer({ [kind]: withoutId })) return [];
@@ -113,7 +119,15 @@ function typeName(value: unknown): string {
 }
 
 function expectedType(type: unknown): string {
-  const names: Record<string, string> = { string: 'a string', object: 'a mapping', array: 'a list', integer: 'a whole number', number: 'a number', boolean: 'true or false', null: 'null' };
+  const names: Record<string, string> = {
+    string: 'a string',
+    object: 'a mapping',
+    array: 'a list',
+    integer: 'a whole number',
+    number: 'a number',
+    boolean: 'true or false',
+    null: 'null',
+  };
   const types = Array.isArray(type) ? type : [type];
   return types.map((t) => names[String(t)] ?? String(t)).join(' or ');
 }
@@ -148,10 +162,18 @@ function describeSchemaError(error: ErrorObject, prefix: NodePath, manifest: Par
     case 'const':
       return { path, part: 'value', message: `${where(path)}: expected \`${JSON.stringify(params.allowedValue)}\`, got ${typeName(error.data)}` };
     case 'enum':
-      return { path, part: 'value', message: `${where(path)}: expected one of ${(params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}, got ${typeName(error.data)}` };
+      return {
+        path,
+        part: 'value',
+        message: `${where(path)}: expected one of ${(params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}, got ${typeName(error.data)}`,
+      };
     case 'pattern':
       if (error.propertyName !== undefined) {
-        return { path: [...path, error.propertyName], part: 'key', message: `\`${error.propertyName}\` in ${where(path)} is not a valid name: use letters, digits and _ (not starting with a digit)` };
+        return {
+          path: [...path, error.propertyName],
+          part: 'key',
+          message: `\`${error.propertyName}\` in ${where(path)} is not a valid name: use letters, digits and _ (not starting with a digit)`,
+        };
       }
       return { path, part: 'value', message: `${where(path)}: ${typeName(error.data)} does not match ${String(params.pattern)}` };
     case 'propertyNames':
@@ -163,7 +185,9 @@ function describeSchemaError(error: ErrorObject, prefix: NodePath, manifest: Par
       }
       return { path, part: 'value', message: `${where(path)} must not be empty` };
     case 'maxProperties': {
-      const kinds = Object.keys(error.data as object).map((k) => `\`${k}\``).join(', ');
+      const kinds = Object.keys(error.data as object)
+        .map((k) => `\`${k}\``)
+        .join(', ');
       return { path, part: 'value', message: `${where(path)} has several kinds (${kinds}); write each as its own list item` };
     }
     case 'anyOf':
@@ -171,7 +195,11 @@ function describeSchemaError(error: ErrorObject, prefix: NodePath, manifest: Par
         return { path, part: 'value', message: `${where(path)} needs \`requirements\` (files) or \`packages\` (specifiers)` };
       }
       if (/\/port\/anyOf$/.test(error.schemaPath) || /port/.test(JSON.stringify(error.parentSchema))) {
-        return { path, part: 'value', message: `${where(path)}: expected a port, a number from 1 to 65535 or \`PORT/tcp\` or \`PORT/udp\`, got ${typeName(error.data)}` };
+        return {
+          path,
+          part: 'value',
+          message: `${where(path)}: expected a port, a number from 1 to 65535 or \`PORT/tcp\` or \`PORT/udp\`, got ${typeName(error.data)}`,
+        };
       }
       return { path, part: 'value', message: `${where(path)}: expected a string or a list of strings, got ${typeName(error.data)}` };
     case 'minimum':

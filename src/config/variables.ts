@@ -100,7 +100,10 @@ export function interpolate(manifest: ParsedManifest, values: Readonly<Record<st
     if (!text.includes('$')) return text;
     const unclosed = /(?<!\$)\$\{[^}]*$/.exec(text);
     if (unclosed) {
-      diagnostics.push({ location: manifest.locate(path, part), message: `unclosed variable reference \`${unclosed[0]}\`: end it with \`}\` (or write \`$\${\` for a literal \`\${\`)` });
+      diagnostics.push({
+        location: manifest.locate(path, part),
+        message: `unclosed variable reference \`${unclosed[0]}\`: end it with \`}\` (or write \`$\${\` for a literal \`\${\`)`,
+      });
       return text;
     }
     return text.replace(REFERENCE, (whole, escaped: string, inner: string) => {
@@ -112,7 +115,8 @@ export function interpolate(manifest: ParsedManifest, values: Readonly<Record<st
         diagnostics.push({ location: manifest.locate(path, part), message });
         return whole;
       };
-      if (!NAME.test(name)) return problem(`\`${whole}\` is not a variable reference: write \`\${NAME}\` or \`\${NAME:-fallback}\` (and \`$\${\` for a literal \`\${\`)`);
+      if (!NAME.test(name))
+        return problem(`\`${whole}\` is not a variable reference: write \`\${NAME}\` or \`\${NAME:-fallback}\` (and \`$\${\` for a literal \`\${\`)`);
       if (!(name in values)) {
         return problem(`undefined variable \`${name}\`${didYouMean(name, Object.keys(values))}: declare it under \`variables:\``);
       }
@@ -142,7 +146,10 @@ export function interpolate(manifest: ParsedManifest, values: Readonly<Record<st
       for (const [key, item] of Object.entries(value)) {
         const keyPath = [...path, key];
         if (key.includes('${')) {
-          diagnostics.push({ location: manifest.locate(keyPath, 'key'), message: `\`${key}\`: variables cannot be used in keys; names must be known as written` });
+          diagnostics.push({
+            location: manifest.locate(keyPath, 'key'),
+            message: `\`${key}\`: variables cannot be used in keys; names must be known as written`,
+          });
         }
         result[key] = walk(item, keyPath);
       }

@@ -16,7 +16,8 @@ export const MERGE_RULES: Record<ImageField, { rule: MergeRule; summary: string 
   extends: { rule: 'not-inherited', summary: 'not inherited (each image names its own; chains resolve parent first)' },
   layers: {
     rule: 'merge-layers',
-    summary: 'a layer whose `id` matches an inherited layer of the same kind merges its parameters into it, in place (of another kind: replaces it); other layers are appended',
+    summary:
+      'a layer whose `id` matches an inherited layer of the same kind merges its parameters into it, in place (of another kind: replaces it); other layers are appended',
   },
   args: { rule: 'merge-keys', summary: 'merged key by key, the child wins; `KEY: null` removes an inherited key' },
   env: { rule: 'merge-keys', summary: 'merged key by key, the child wins; `KEY: null` removes an inherited key' },
@@ -28,7 +29,7 @@ export const MERGE_RULES: Record<ImageField, { rule: MergeRule; summary: string 
   expose: { rule: 'override', summary: 'replaced (the whole list)' },
   volumes: { rule: 'override', summary: 'replaced (the whole list)' },
   context: { rule: 'override', summary: 'replaced' },
-  stages: { rule: 'merge-stages', summary: 'a stage with an inherited stage\'s `name` replaces it in place; other stages are appended' },
+  stages: { rule: 'merge-stages', summary: "a stage with an inherited stage's `name` replaces it in place; other stages are appended" },
   lint: { rule: 'merge-keys', summary: 'merged key by key, the child wins; `RULE: null` switches an inherited rule back on' },
 };
 
@@ -105,7 +106,12 @@ function mergeLayers(inherited: ResolvedLayer[], own: ResolvedLayer[]): Resolved
       result.push(layer);
     } else if (result[index]!.kind === layer.kind) {
       const inherited = result[index]!;
-      result[index] = { kind: layer.kind, params: { ...inherited.params, ...layer.params }, path: layer.path, paramPaths: { ...inherited.paramPaths, ...layer.paramPaths } };
+      result[index] = {
+        kind: layer.kind,
+        params: { ...inherited.params, ...layer.params },
+        path: layer.path,
+        paramPaths: { ...inherited.paramPaths, ...layer.paramPaths },
+      };
     } else {
       result[index] = layer;
     }
@@ -204,7 +210,10 @@ export function formatCycle(cycle: readonly string[]): string {
 }
 
 /** Resolve `extends` for every image: unknown targets and cycles are reported, the rest merged. */
-export function applyExtends(manifest: ParsedManifest, data: Manifest): { images: Map<string, InheritedImage>; partial: Set<string>; diagnostics: Diagnostic[] } {
+export function applyExtends(
+  manifest: ParsedManifest,
+  data: Manifest,
+): { images: Map<string, InheritedImage>; partial: Set<string>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const specs = data.images;
   const names = Object.keys(specs);

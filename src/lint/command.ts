@@ -30,7 +30,14 @@ function readRequirementFiles(family: Family, manifestDir: string): Map<string, 
 }
 
 /** Run the lint rules; the pinning rules fail the run (exit 1) with --production. */
-export async function collectFindings(family: Family, files: GeneratedFiles, manifestDir: string, production: boolean, cwd: string, images?: readonly string[]): Promise<Finding[]> {
+export async function collectFindings(
+  family: Family,
+  files: GeneratedFiles,
+  manifestDir: string,
+  production: boolean,
+  cwd: string,
+  images?: readonly string[],
+): Promise<Finding[]> {
   const { validate } = await import('dockerfile-utils');
   const outDir = relative(cwd, join(manifestDir, 'generated')) || '.';
   const dockerfiles = new Map([...family.order].map((name) => [name, { path: `${outDir}/${name}/Dockerfile`, text: files.get(`${name}/Dockerfile`) ?? '' }]));
@@ -41,7 +48,12 @@ export async function collectFindings(family: Family, files: GeneratedFiles, man
     dockerfiles,
     ...(images ? { images } : {}),
     shownPath: (path) => relative(cwd, join(manifestDir, path)) || path,
-    validateDockerfile: (text) => validate(text).map((problem) => ({ line: problem.range.start.line + 1, col: problem.range.start.character + 1, message: typeof problem.message === 'string' ? problem.message : problem.message.value })),
+    validateDockerfile: (text) =>
+      validate(text).map((problem) => ({
+        line: problem.range.start.line + 1,
+        col: problem.range.start.character + 1,
+        message: typeof problem.message === 'string' ? problem.message : problem.message.value,
+      })),
   });
 }
 
@@ -50,7 +62,9 @@ export function formatFindings(findings: readonly Finding[]): string {
   const lines = shown.map((finding) => formatDiagnostic({ location: finding.location, message: `${finding.severity} [${finding.rule}] ${finding.message}` }));
   const count = (severity: string) => shown.filter((finding) => finding.severity === severity).length;
   const suppressed = findings.length - shown.length;
-  lines.push(`${count('error')} error(s), ${count('warning')} warning(s), ${count('note')} note(s)${suppressed > 0 ? `; ${suppressed} switched off in the manifest` : ''}`);
+  lines.push(
+    `${count('error')} error(s), ${count('warning')} warning(s), ${count('note')} note(s)${suppressed > 0 ? `; ${suppressed} switched off in the manifest` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -14,7 +14,10 @@ export const LINT_RULES = {
   'pip-unpinned': { pinning: true, summary: 'a pip requirement (inline or in a requirement file) not pinned with `==`' },
   'version-unpinned': { pinning: true, summary: 'a Miniconda or OpenMPI version left open (`latest`, a wildcard, a range, or none)' },
   'mlrun-unpinned': { pinning: true, summary: 'the mlrun layer installs the development branch (MLRUN_VERSION is `unstable` or `0.0.0…`)' },
-  'moving-ref': { pinning: true, summary: 'a git branch (`development`, `master`, `main`) cloned or downloaded in a run command, or as the mlrun layer\'s `git_ref`' },
+  'moving-ref': {
+    pinning: true,
+    summary: "a git branch (`development`, `master`, `main`) cloned or downloaded in a run command, or as the mlrun layer's `git_ref`",
+  },
   'missing-file': { pinning: false, summary: 'a requirement file that does not exist (an error: the build would fail)' },
   'apt-unpinned': { pinning: false, summary: 'an apt package without a version (a note only: Debian drops old versions, so pins break builds)' },
   dockerfile: { pinning: false, summary: 'a problem dockerfile-utils finds in a generated Dockerfile' },
@@ -51,7 +54,8 @@ export interface LintInputs {
 const OPEN_VERSION = /^$|latest|[*<>~^!]|,/;
 const DEVELOPMENT_VERSION = /^0\.0\.0|unstable/;
 const MOVING_BRANCH = /^(?:development|develop|master|main)$/;
-const MOVING_REF = /(?:--branch[= ]|-b )["']?(development|develop|master|main)\b|\/archive\/(?:refs\/heads\/)?(development|develop|master|main)\.(?:tar\.gz|zip)/;
+const MOVING_REF =
+  /(?:--branch[= ]|-b )["']?(development|develop|master|main)\b|\/archive\/(?:refs\/heads\/)?(development|develop|master|main)\.(?:tar\.gz|zip)/;
 const PINNED_REQUIREMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*[A-Za-z0-9.+!_-]+\s*(;.*)?$/;
 
 /** A requirement file's path relative to the manifest's folder: files are named relative to the build context. */
@@ -95,7 +99,15 @@ export function includedRequirementFiles(path: string, text: string): string[] {
 }
 
 /** lint: findings from the resolved family, its requirement files and its generated Dockerfiles. */
-export function lintFamily({ family, production, requirementFiles, dockerfiles, validateDockerfile, images = family.order, shownPath = (path) => path }: LintInputs): Finding[] {
+export function lintFamily({
+  family,
+  production,
+  requirementFiles,
+  dockerfiles,
+  validateDockerfile,
+  images = family.order,
+  shownPath = (path) => path,
+}: LintInputs): Finding[] {
   const findings: Finding[] = [];
   const { manifest } = family;
   const severityOf = (rule: RuleId): Severity =>
@@ -118,8 +130,18 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
       if (!parsed.ok || parsed.reference.digest) continue;
       const { path: repository, tag } = parsed.reference;
       const mlrunImage = repository.startsWith('mlrun/') || repository.includes('/mlrun/') || `/${shown}`.includes('/mlrun/');
-      if (!tag && mlrunImage) add('mlrun-base-untagged', at(path), `base \`${shown}\` has no tag: MLRun would tag it with the client version, so an upgrade changes the image; pin it (\`${shown}:1.7.0\`)`);
-      else if (!tag || tag === 'latest') add('base-unpinned', at(path), `base \`${shown}\` is ${tag ? 'tagged `latest`' : 'not tagged'}: pin a tag, and lock its digest with \`mlrun-images lock\``);
+      if (!tag && mlrunImage)
+        add(
+          'mlrun-base-untagged',
+          at(path),
+          `base \`${shown}\` has no tag: MLRun would tag it with the client version, so an upgrade changes the image; pin it (\`${shown}:1.7.0\`)`,
+        );
+      else if (!tag || tag === 'latest')
+        add(
+          'base-unpinned',
+          at(path),
+          `base \`${shown}\` is ${tag ? 'tagged `latest`' : 'not tagged'}: pin a tag, and lock its digest with \`mlrun-images lock\``,
+        );
     }
 
     for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
@@ -127,7 +149,8 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
       if (kind === 'pip') {
         ((params.packages as string[] | undefined) ?? []).forEach((spec, index) => {
           const text = withBuildArgValues(spec, family.values);
-          if (!PINNED_REQUIREMENT.test(text)) add('pip-unpinned', at([...paramPath(layer, 'packages'), index]), `pip requirement \`${text}\` is not pinned with ==`);
+          if (!PINNED_REQUIREMENT.test(text))
+            add('pip-unpinned', at([...paramPath(layer, 'packages'), index]), `pip requirement \`${text}\` is not pinned with ==`);
         });
         const seen = new Set<string>();
         const lintFile = (path: string, includedFrom: SourceLocation) => {
@@ -141,35 +164,68 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
           for (const entry of requirementLines(text)) {
             const location = { file: shownPath(path), line: entry.line, col: 1 };
             if (entry.kind === 'include') lintFile(posix.normalize(posix.join(posix.dirname(path), entry.text)), location);
-            else if (entry.kind === 'editable' && !/@[0-9a-f]{40}(#|$)/.test(entry.text)) add('pip-unpinned', location, `editable requirement \`${entry.text}\` follows a branch: pin a commit (…@<40 hex digits>) or a release with ==`);
-            else if (entry.kind === 'requirement' && !PINNED_REQUIREMENT.test(entry.text)) add('pip-unpinned', location, `pip requirement \`${entry.text}\` is not pinned with ==`);
+            else if (entry.kind === 'editable' && !/@[0-9a-f]{40}(#|$)/.test(entry.text))
+              add('pip-unpinned', location, `editable requirement \`${entry.text}\` follows a branch: pin a commit (…@<40 hex digits>) or a release with ==`);
+            else if (entry.kind === 'requirement' && !PINNED_REQUIREMENT.test(entry.text))
+              add('pip-unpinned', location, `pip requirement \`${entry.text}\` is not pinned with ==`);
           }
         };
-        ((params.requirements as string[] | undefined) ?? []).forEach((file, index) => lintFile(requirementPath(image.spec.context, file), at([...paramPath(layer, 'requirements'), index])));
+        ((params.requirements as string[] | undefined) ?? []).forEach((file, index) =>
+          lintFile(requirementPath(image.spec.context, file), at([...paramPath(layer, 'requirements'), index])),
+        );
       }
       if (kind === 'miniconda' && OPEN_VERSION.test(String(params.version ?? ''))) {
-        add('version-unpinned', at(paramPath(layer, 'version')), `Miniconda version \`${String(params.version)}\` is left open: pin a release (py39_23.11.0-1)`);
+        add(
+          'version-unpinned',
+          at(paramPath(layer, 'version')),
+          `Miniconda version \`${String(params.version)}\` is left open: pin a release (py39_23.11.0-1)`,
+        );
       }
-      if (kind === 'openmpi' && params.source !== 'apt' && (OPEN_VERSION.test(String(params.version ?? '')) || !/^\d+\.\d+\.\d+/.test(String(params.version)))) {
+      if (
+        kind === 'openmpi' &&
+        params.source !== 'apt' &&
+        (OPEN_VERSION.test(String(params.version ?? '')) || !/^\d+\.\d+\.\d+/.test(String(params.version)))
+      ) {
         const where = params.version === undefined ? manifest.locate(path, 'key') : at(paramPath(layer, 'version'));
-        add('version-unpinned', where, `OpenMPI version \`${String(params.version ?? '')}\` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)`);
+        add(
+          'version-unpinned',
+          where,
+          `OpenMPI version \`${String(params.version ?? '')}\` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)`,
+        );
       }
       if (kind === 'run') {
         ((params.commands as string[] | undefined) ?? []).forEach((command, index) => {
           const branch = MOVING_REF.exec(withBuildArgValues(command, family.values))?.slice(1).find(Boolean);
-          if (branch) add('moving-ref', at([...paramPath(layer, 'commands'), index]), `this command fetches the branch \`${branch}\`, which moves: use a tag or a commit`);
+          if (branch)
+            add(
+              'moving-ref',
+              at([...paramPath(layer, 'commands'), index]),
+              `this command fetches the branch \`${branch}\`, which moves: use a tag or a commit`,
+            );
         });
       }
       if (kind === 'mlrun' && MOVING_BRANCH.test(String(params.git_ref ?? '')) && DEVELOPMENT_VERSION.test(family.values.MLRUN_VERSION ?? '')) {
-        add('moving-ref', at(paramPath(layer, 'git_ref')), `the mlrun layer's git_ref \`${String(params.git_ref)}\` is a branch, which moves: use a tag or a commit`);
+        add(
+          'moving-ref',
+          at(paramPath(layer, 'git_ref')),
+          `the mlrun layer's git_ref \`${String(params.git_ref)}\` is a branch, which moves: use a tag or a commit`,
+        );
       }
       if (kind === 'mlrun' && DEVELOPMENT_VERSION.test(family.values.MLRUN_VERSION ?? '')) {
-        add('mlrun-unpinned', manifest.locate(path, 'key'), `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${family.values.MLRUN_VERSION}\`); build a release (MLRUN_VERSION=1.7.0)`);
+        add(
+          'mlrun-unpinned',
+          manifest.locate(path, 'key'),
+          `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${family.values.MLRUN_VERSION}\`); build a release (MLRUN_VERSION=1.7.0)`,
+        );
       }
       if (kind === 'apt') {
         const open = ((params.packages as string[] | undefined) ?? []).filter((pkg) => !pkg.includes('='));
         if (open.length > 0) {
-          add('apt-unpinned', at(paramPath(layer, 'packages')), `${open.length} apt package(s) without a version (${open.join(', ')}); that is fine: Debian drops old versions, so pins would break later builds`);
+          add(
+            'apt-unpinned',
+            at(paramPath(layer, 'packages')),
+            `${open.length} apt package(s) without a version (${open.join(', ')}); that is fine: Debian drops old versions, so pins would break later builds`,
+          );
         }
       }
     }
@@ -189,6 +245,10 @@ export function lintFamily({ family, production, requirementFiles, dockerfiles, 
     const kept = unique.get(key);
     if (!kept || (kept.suppressed && !finding.suppressed)) unique.set(key, finding);
   }
-  return [...unique.values()].sort((a, b) => (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) || a.location.line - b.location.line || a.location.col - b.location.col);
+  return [...unique.values()].sort(
+    (a, b) =>
+      (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) ||
+      a.location.line - b.location.line ||
+      a.location.col - b.location.col,
+  );
 }
-

@@ -46,7 +46,8 @@ async function resolveAll(references: readonly string[], options: () => Registry
       try {
         const { digest, platforms = [] } = await resolveDigest(reference, options());
         const unlockable = [digest, ...platforms.map((platform) => platform.digest)].find((value) => !isLockableDigest(value));
-        if (unlockable !== undefined) throw new RegistryError(`${reference}: the registry answered with the digest \`${unlockable.slice(0, 80)}\`, which is not sha256:<64 hex digits>`);
+        if (unlockable !== undefined)
+          throw new RegistryError(`${reference}: the registry answered with the digest \`${unlockable.slice(0, 80)}\`, which is not sha256:<64 hex digits>`);
         const byPlatform = Object.fromEntries(platforms.map((platform) => [platform.platform, platform.digest]));
         return { entry: { digest, ...(platforms.length > 0 ? { platforms: byPlatform } : {}) } };
       } catch (error) {
@@ -64,10 +65,12 @@ async function resolveAll(references: readonly string[], options: () => Registry
     const messages = [...failures].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, message]) => message);
     throw new RegistryError(`${messages.join('\n')}\n${LOCK_FILE} was left as it was`);
   }
-  return new Map(references.flatMap((reference, index) => {
-    const outcome = outcomes[index]!;
-    return 'entry' in outcome ? [[reference, outcome.entry] as const] : [];
-  }));
+  return new Map(
+    references.flatMap((reference, index) => {
+      const outcome = outcomes[index]!;
+      return 'entry' in outcome ? [[reference, outcome.entry] as const] : [];
+    }),
+  );
 }
 
 /**
@@ -88,7 +91,10 @@ export async function lockCommand(family: Family, manifestDir: string, flags: Lo
 
   if (flags.check) {
     const lines = [...missing.map((base) => `  missing: ${base}`), ...unused.map((base) => `  no longer used: ${base}`)];
-    if (mirrorChanged) lines.push(`  read through ${current.mirror ? `the mirror ${current.mirror}` : 'no mirror'}, not ${mirror ? `the mirror ${mirror}` : 'without a mirror'}`);
+    if (mirrorChanged)
+      lines.push(
+        `  read through ${current.mirror ? `the mirror ${current.mirror}` : 'no mirror'}, not ${mirror ? `the mirror ${mirror}` : 'without a mirror'}`,
+      );
     if (lines.length === 0) {
       flags.stdout.write(`${shown} covers all ${bases.length} base image(s)\n`);
       return 0;
@@ -109,7 +115,9 @@ export async function lockCommand(family: Family, manifestDir: string, flags: Lo
     await writeFile(temporary, text);
     await rename(temporary, path);
   }
-  flags.stdout.write(`${shown}: ${bases.length} base image(s) locked, ${resolved.size} resolved from their registries${unused.length > 0 ? `, ${unused.length} no longer used removed` : ''}\n`);
+  flags.stdout.write(
+    `${shown}: ${bases.length} base image(s) locked, ${resolved.size} resolved from their registries${unused.length > 0 ? `, ${unused.length} no longer used removed` : ''}\n`,
+  );
   return 0;
 }
 

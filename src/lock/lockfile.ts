@@ -40,7 +40,10 @@ export function parseLock(text: string, file = LOCK_FILE): LockFile {
   for (const [reference, entry] of Object.entries(bases as object)) {
     const { digest, platforms } = (entry ?? {}) as { digest?: unknown; platforms?: unknown };
     if (typeof digest !== 'string' || !DIGEST.test(digest)) refuse(`\`${reference}\` has no valid digest (sha256:…)`);
-    if (platforms !== undefined && (typeof platforms !== 'object' || platforms === null || Object.values(platforms).some((value) => typeof value !== 'string' || !DIGEST.test(value)))) {
+    if (
+      platforms !== undefined &&
+      (typeof platforms !== 'object' || platforms === null || Object.values(platforms).some((value) => typeof value !== 'string' || !DIGEST.test(value)))
+    ) {
       refuse(`\`${reference}\` has platforms without valid digests`);
     }
     lock.set(reference, { digest: digest as string, ...(platforms ? { platforms: platforms as Record<string, string> } : {}) });
@@ -92,7 +95,9 @@ export function externalBases(family: Family, images: readonly string[] = family
     for (const base of [image.spec.base, ...image.stages.map((stage) => stage.base)]) {
       if (base === undefined) continue;
       if (buildArgsIn(base).length > 0) {
-        throw new UsageError(`image \`${name}\`: the base \`${base.replace(/\u0000/g, '')}\` reads ${buildArgsIn(base).join(', ')} at build time, so it cannot be locked; write the reference out`);
+        throw new UsageError(
+          `image \`${name}\`: the base \`${base.replace(/\u0000/g, '')}\` reads ${buildArgsIn(base).join(', ')} at build time, so it cannot be locked; write the reference out`,
+        );
       }
       const key = lockKey(base, family.values);
       const parsed = parseReference(key);

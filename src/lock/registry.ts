@@ -129,7 +129,10 @@ interface Credentials {
 
 /** The host a docker configuration key names: `https://host/v1/` → `host`. */
 function configKeyHost(key: string): string {
-  return key.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
+  return key
+    .replace(/^[a-z]+:\/\//i, '')
+    .split('/')[0]!
+    .toLowerCase();
 }
 
 function findAuthEntry(config: DockerConfig | undefined, target: RegistryTarget) {
@@ -248,7 +251,9 @@ class Resolution {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon <= 0) {
-        throw this.fail(`the credentials for ${this.target.host} in ~/.docker/config.json are not base64 of USER:PASSWORD; log in again with \`${this.loginCommand}\``);
+        throw this.fail(
+          `the credentials for ${this.target.host} in ~/.docker/config.json are not base64 of USER:PASSWORD; log in again with \`${this.loginCommand}\``,
+        );
       }
       credentials.basic = { username: decoded.slice(0, colon), password: this.secret(decoded.slice(colon + 1)) };
     } else if (typeof entry.username === 'string' && typeof entry.password === 'string' && entry.username !== '') {
@@ -282,7 +287,9 @@ class Resolution {
 
   private refused(credentialsSent: boolean): RegistryError {
     if (credentialsSent) {
-      return this.fail(`${this.label}: the credentials for ${this.target.host} in ~/.docker/config.json were refused; log in again with \`${this.loginCommand}\``);
+      return this.fail(
+        `${this.label}: the credentials for ${this.target.host} in ~/.docker/config.json were refused; log in again with \`${this.loginCommand}\``,
+      );
     }
     const helper = credentialHelperFor(this.options.dockerConfig, this.target);
     const helperNote = helper
@@ -317,7 +324,9 @@ class Resolution {
     if (answer.status === 403) throw this.refused(false);
     if (answer.status === 404) throw this.fail(`${this.label}: no such image or tag on ${host}`);
     if (answer.status === 429) {
-      throw this.fail(`${this.label}: ${host} answered 429 Too Many Requests (a pull rate limit; \`${this.loginCommand}\` may raise it): ${excerpt(answer.body)}`);
+      throw this.fail(
+        `${this.label}: ${host} answered 429 Too Many Requests (a pull rate limit; \`${this.loginCommand}\` may raise it): ${excerpt(answer.body)}`,
+      );
     }
     if (answer.status !== 200) throw this.fail(`${this.label}: ${host} answered ${answer.status}: ${excerpt(answer.body)}`);
     return this.manifest(asked, answer);
@@ -340,10 +349,19 @@ class Resolution {
     let credentialsSent = false;
     if (this.credentials?.identityToken) {
       // OAuth2 refresh-token grant, as the docker client does with an identity token.
-      const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: 'mlrun-images', refresh_token: this.credentials.identityToken, scope: scopeValue });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: 'mlrun-images',
+        refresh_token: this.credentials.identityToken,
+        scope: scopeValue,
+      });
       if (service !== undefined) form.set('service', service);
       credentialsSent = true;
-      answer = await this.send(realmUrl.href, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() }, whom);
+      answer = await this.send(
+        realmUrl.href,
+        { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() },
+        whom,
+      );
     } else {
       if (service !== undefined) realmUrl.searchParams.set('service', service);
       realmUrl.searchParams.set('scope', scopeValue);

@@ -29,13 +29,15 @@ const SAFE_PATH = /^[A-Za-z0-9@%+=:,./_*?-]+$/;
 
 /** A shell word: single-quoted unless plain; build arguments become "${NAME}" so the shell expands them. */
 export function shellWord(value: unknown): string {
-  return splitBuildArgs(String(value))
-    .map(({ literal, expression }) => {
-      if (expression !== undefined) return `"${expression}"`;
-      if (literal === '') return '';
-      return SAFE_SHELL_WORD.test(literal) ? literal : `'${literal.replace(/'/g, `'\\''`)}'`;
-    })
-    .join('') || "''";
+  return (
+    splitBuildArgs(String(value))
+      .map(({ literal, expression }) => {
+        if (expression !== undefined) return `"${expression}"`;
+        if (literal === '') return '';
+        return SAFE_SHELL_WORD.test(literal) ? literal : `'${literal.replace(/'/g, `'\\''`)}'`;
+      })
+      .join('') || "''"
+  );
 }
 
 /** A value for ENV, LABEL or ARG: double-quoted unless plain; `$NAME` is left for the Dockerfile to expand. */
@@ -119,7 +121,11 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
     not: (value: unknown) => !value,
     list: (value: unknown) => (value === undefined ? [] : Array.isArray(value) ? value : [value]),
     upper: (value: unknown) => String(value).toUpperCase(),
-    concat: (...args: unknown[]) => args.slice(0, -1).map((arg) => (arg === undefined || arg === null ? '' : String(arg))).join(''),
+    concat: (...args: unknown[]) =>
+      args
+        .slice(0, -1)
+        .map((arg) => (arg === undefined || arg === null ? '' : String(arg)))
+        .join(''),
     bracketed: (list: unknown) => (Array.isArray(list) && list.length > 0 ? `[${list.join(',')}]` : ''),
     argRef: (name: unknown) => `\${${String(name)}}`,
     buildArg: (name: unknown, options: { data?: { buildArgs?: Set<string> } }) => {

@@ -78,7 +78,18 @@ async function build(args: string[], { env = {}, runner, signal }: { env?: Recor
 }
 
 interface Summary {
-  images: { name: string; reference: string; status: string; durationSeconds: number; imageId?: string; digest?: string; reason?: string; log: string; startedAt?: string; finishedAt?: string }[];
+  images: {
+    name: string;
+    reference: string;
+    status: string;
+    durationSeconds: number;
+    imageId?: string;
+    digest?: string;
+    reason?: string;
+    log: string;
+    startedAt?: string;
+    finishedAt?: string;
+  }[];
 }
 const summaryOf = (path: string) => JSON.parse(readFileSync(join(project, path), 'utf8')) as Summary;
 const imageOfBuild = (command: Command) => command.args[command.args.indexOf('-t') + 1]!.replace(/^mlrun\/([^:]+):unstable$/, '$1');
@@ -153,7 +164,11 @@ describe('--dry-run', () => {
     expect(builds[0]).toContain('--build-arg BASE_IMAGE=debian:bookworm');
     expect(builds[1]).toContain('--build-arg BASE_IMAGE=mlrun/chain-base:unstable');
     expect(lines.filter((line) => line.startsWith('docker push '))).toEqual(IMAGES.map((name) => `docker push ${reference(name)}`));
-    expect(lines.slice(0, 3)).toEqual([builds[0], `docker image inspect --format '{{.Id}}' ${reference('chain-base')}`, `docker push ${reference('chain-base')}`]);
+    expect(lines.slice(0, 3)).toEqual([
+      builds[0],
+      `docker image inspect --format '{{.Id}}' ${reference('chain-base')}`,
+      `docker push ${reference('chain-base')}`,
+    ]);
     expect(existsSync(join(project, '.build', 'logs'))).toBe(false);
   });
 
@@ -164,7 +179,12 @@ describe('--dry-run', () => {
     const builds = result.stdout.split('\n').filter((line) => line.startsWith('buildah build --layers '));
     expect(builds.map((line) => /-t (\S+)/.exec(line)![1])).toEqual(['chain-base', 'chain-mpi', 'chain-app'].map(reference));
     expect(result.stdout.split('\n').filter((line) => /^(DOCKER_BUILDKIT=\S+ )?docker /.test(line))).toEqual([]);
-    expect(result.stdout.trimEnd().split('\n').every((line) => line.startsWith('buildah '))).toBe(true);
+    expect(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .every((line) => line.startsWith('buildah ')),
+    ).toBe(true);
     expect(fake.calls).toEqual([]);
   });
 
@@ -294,7 +314,9 @@ describe('a build', () => {
     const fake = fakeRunner({ answering: ['docker'] });
     const result = await build(['chain-mpi'], { runner: fake.runner, env: { MLRUN_DOCKER_CACHE_FROM_TAG: 'cache' } });
     expect(result.code).toBe(0);
-    const sequence = fake.calls.filter((call) => call.args[0] === 'pull' || call.args[0] === 'build').map((call) => `${call.args[0]} ${call.args[0] === 'pull' ? call.args[1] : imageOfBuild(call)}`);
+    const sequence = fake.calls
+      .filter((call) => call.args[0] === 'pull' || call.args[0] === 'build')
+      .map((call) => `${call.args[0]} ${call.args[0] === 'pull' ? call.args[1] : imageOfBuild(call)}`);
     expect(sequence).toEqual(['pull mlrun/chain-base:cache', 'build chain-base', 'pull mlrun/chain-mpi:cache', 'build chain-mpi']);
     for (const command of fake.of('build')) {
       const image = imageOfBuild(command);

@@ -93,7 +93,15 @@ describe('buildCommand', () => {
       '/work',
     ]);
     // podman and buildah take a repository for --cache-from and refuse a tag.
-    expect(buildCommand(PODMAN, step(options)).args.slice(-7)).toEqual(['--cache-from', 'cache', '--cache-from', 'quay.io/mlrun/app', '--no-cache', '--pull', '/work']);
+    expect(buildCommand(PODMAN, step(options)).args.slice(-7)).toEqual([
+      '--cache-from',
+      'cache',
+      '--cache-from',
+      'quay.io/mlrun/app',
+      '--no-cache',
+      '--pull',
+      '/work',
+    ]);
   });
 
   test('no --no-cache, --pull or --cache-from when not asked', () => {
@@ -107,7 +115,10 @@ describe('buildCommand', () => {
   });
 
   test('build argument values are single argv words, however they look; labels go into the Dockerfile, quoted', () => {
-    const { args } = buildCommand(DOCKER_CLASSIC, step({ buildArgs: { BASE_IMAGE: 'python:3.9', EMPTY: '' }, labels: { 'org.opencontainers.image.description': "it's a = b" } }));
+    const { args } = buildCommand(
+      DOCKER_CLASSIC,
+      step({ buildArgs: { BASE_IMAGE: 'python:3.9', EMPTY: '' }, labels: { 'org.opencontainers.image.description': "it's a = b" } }),
+    );
     expect(args).toContain('EMPTY=');
     expect(args).not.toContain('--label');
     expect(withLabels('FROM x\n', { 'org.opencontainers.image.title': 'app', 'org.opencontainers.image.description': 'say "hi" \\ $HOME' })).toBe(
@@ -130,12 +141,15 @@ describe('buildCommand', () => {
     }
   });
 
-  test.each([['quay.io/mlrun/core:1.7.0'], ['debian:bookworm'], ['registry.example.com:5000/debian'], ['localhost.example.com/debian'], ['128.0.0.1:5000/debian']])(
-    'no --tls-verify=false when BASE_IMAGE is not on a loopback registry (%s)',
-    (base) => {
-      for (const engine of [PODMAN, BUILDAH]) expect(buildCommand(engine, step({ buildArgs: { BASE_IMAGE: base } })).args).not.toContain('--tls-verify=false');
-    },
-  );
+  test.each([
+    ['quay.io/mlrun/core:1.7.0'],
+    ['debian:bookworm'],
+    ['registry.example.com:5000/debian'],
+    ['localhost.example.com/debian'],
+    ['128.0.0.1:5000/debian'],
+  ])('no --tls-verify=false when BASE_IMAGE is not on a loopback registry (%s)', (base) => {
+    for (const engine of [PODMAN, BUILDAH]) expect(buildCommand(engine, step({ buildArgs: { BASE_IMAGE: base } })).args).not.toContain('--tls-verify=false');
+  });
 
   test('docker never gets --tls-verify', () => {
     for (const engine of [DOCKER_CLASSIC, DOCKER_BUILDKIT]) {
@@ -151,8 +165,14 @@ describe('buildCommand', () => {
 
 describe('pushCommand', () => {
   test('docker: plain `docker push`, the digest comes from its output', () => {
-    expect(pushCommand(DOCKER_CLASSIC, 'quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({ command: 'docker', args: ['push', 'quay.io/mlrun/app:1.7.0'] });
-    expect(pushCommand(DOCKER_BUILDKIT, '127.0.0.1:5000/mlrun/app:1.7.0', '/d')).toEqual({ command: 'docker', args: ['push', '127.0.0.1:5000/mlrun/app:1.7.0'] });
+    expect(pushCommand(DOCKER_CLASSIC, 'quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({
+      command: 'docker',
+      args: ['push', 'quay.io/mlrun/app:1.7.0'],
+    });
+    expect(pushCommand(DOCKER_BUILDKIT, '127.0.0.1:5000/mlrun/app:1.7.0', '/d')).toEqual({
+      command: 'docker',
+      args: ['push', '127.0.0.1:5000/mlrun/app:1.7.0'],
+    });
   });
 
   test('podman and buildah: --digestfile', () => {
@@ -179,14 +199,20 @@ describe('pushCommand', () => {
 describe('other commands', () => {
   test('pullCommand, with the TLS flag for a loopback registry on podman/buildah', () => {
     expect(pullCommand(DOCKER_CLASSIC, '127.0.0.1:5000/mlrun/app:cache')).toEqual({ command: 'docker', args: ['pull', '127.0.0.1:5000/mlrun/app:cache'] });
-    expect(pullCommand(PODMAN, '127.0.0.1:5000/mlrun/app:cache')).toEqual({ command: 'podman', args: ['pull', '--tls-verify=false', '127.0.0.1:5000/mlrun/app:cache'] });
+    expect(pullCommand(PODMAN, '127.0.0.1:5000/mlrun/app:cache')).toEqual({
+      command: 'podman',
+      args: ['pull', '--tls-verify=false', '127.0.0.1:5000/mlrun/app:cache'],
+    });
     expect(pullCommand(BUILDAH, 'mlrun/app:cache')).toEqual({ command: 'buildah', args: ['pull', 'mlrun/app:cache'] });
   });
 
   test('imageIdCommand', () => {
     expect(imageIdCommand(DOCKER_CLASSIC, 'mlrun/app:1')).toEqual({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', 'mlrun/app:1'] });
     expect(imageIdCommand(PODMAN, 'mlrun/app:1')).toEqual({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', 'mlrun/app:1'] });
-    expect(imageIdCommand(BUILDAH, 'mlrun/app:1')).toEqual({ command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', 'mlrun/app:1'] });
+    expect(imageIdCommand(BUILDAH, 'mlrun/app:1')).toEqual({
+      command: 'buildah',
+      args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', 'mlrun/app:1'],
+    });
   });
 
   test('probeCommand', () => {
@@ -233,11 +259,7 @@ describe('digestFromPushOutput', () => {
   const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
   test('the digest of docker push output', () => {
-    const output = [
-      'The push refers to repository [127.0.0.1:5000/e2e/app]',
-      '5f70bf18a086: Pushed',
-      `1.7.0: digest: ${digest} size: 1570`,
-    ].join('\n');
+    const output = ['The push refers to repository [127.0.0.1:5000/e2e/app]', '5f70bf18a086: Pushed', `1.7.0: digest: ${digest} size: 1570`].join('\n');
     expect(digestFromPushOutput(output)).toBe(digest);
   });
 
@@ -251,12 +273,12 @@ describe('digestFromPushOutput', () => {
 describe('formatCommand', () => {
   test('plain words stay as they are', () => {
     expect(formatCommand({ command: 'docker', args: ['push', 'quay.io/mlrun/app:1.7.0'] })).toBe('docker push quay.io/mlrun/app:1.7.0');
-    expect(formatCommand({ command: 'docker', args: ['build', '--build-arg', 'MLRUN_DOCKER_REGISTRY=', '-f', '/a/b_c/Dockerfile', '--progress=plain', '.'] })).toBe(
-      'docker build --build-arg MLRUN_DOCKER_REGISTRY= -f /a/b_c/Dockerfile --progress=plain .',
-    );
+    expect(
+      formatCommand({ command: 'docker', args: ['build', '--build-arg', 'MLRUN_DOCKER_REGISTRY=', '-f', '/a/b_c/Dockerfile', '--progress=plain', '.'] }),
+    ).toBe('docker build --build-arg MLRUN_DOCKER_REGISTRY= -f /a/b_c/Dockerfile --progress=plain .');
   });
 
-  test('words with spaces, braces or quotes are single-quoted, a quote inside as \'\\\'\'', () => {
+  test("words with spaces, braces or quotes are single-quoted, a quote inside as '\\''", () => {
     expect(formatCommand({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', 'x'] })).toBe("docker image inspect --format '{{.Id}}' x");
     expect(formatCommand({ command: 'docker', args: ['--label', 'org.opencontainers.image.description=The core image'] })).toBe(
       "docker --label 'org.opencontainers.image.description=The core image'",

@@ -202,8 +202,13 @@ function answering(respond: (call: Call, runner: FakeRunner) => Response): FakeR
 }
 
 const statuses = (results: readonly ImageResult[]) => Object.fromEntries(results.map(({ name, status }) => [name, status]));
-const digestOf = (name: string) => `sha256:${name.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a').slice(0, 64)}`;
-const dockerPushOutput = (name: string) => `The push refers to repository [docker.io/mlrun/${name}]\n5f70bf18a086: Pushed\n1.7.0: digest: ${digestOf(name)} size: 1570`;
+const digestOf = (name: string) =>
+  `sha256:${name
+    .padEnd(64, '0')
+    .replace(/[^0-9a-f]/g, 'a')
+    .slice(0, 64)}`;
+const dockerPushOutput = (name: string) =>
+  `The push refers to repository [docker.io/mlrun/${name}]\n5f70bf18a086: Pushed\n1.7.0: digest: ${digestOf(name)} size: 1570`;
 
 /** Finish every running build and push successfully until the run is over. */
 async function finishAll(setup: Setup): Promise<ImageResult[]> {
@@ -441,7 +446,10 @@ describe('push', () => {
   test('after 3 failed attempts the image is failed, with the last line of the last attempt in the reason', async () => {
     const runner = answering((call, runner) =>
       call.kind === 'push'
-        ? { exitCode: 1, output: `The push refers to repository [docker.io/mlrun/tool]\nreceived unexpected HTTP status: 50${runner.callsOf('push').length} Bad Gateway\n` }
+        ? {
+            exitCode: 1,
+            output: `The push refers to repository [docker.io/mlrun/tool]\nreceived unexpected HTTP status: 50${runner.callsOf('push').length} Bad Gateway\n`,
+          }
         : call.kind === 'inspect'
           ? { output: 'sha256:id-tool' }
           : { exitCode: 0 },
@@ -456,15 +464,20 @@ describe('push', () => {
     expect(tool.imageId).toBe('sha256:id-tool');
   });
 
-  test.each(['unauthorized: authentication required', 'denied: requested access to the resource is denied'])('a permanent failure (%s) is not retried', async (message) => {
-    const runner = answering((call) => (call.kind === 'push' ? { exitCode: 1, output: `The push refers to repository [docker.io/mlrun/tool]\n${message}` } : { output: 'sha256:x' }));
-    const setup = start(planOf(CHAIN, { push: true, selected: ['tool'] }), {}, runner);
-    const tool = await setup.result('tool');
-    expect(runner.callsOf('push')).toHaveLength(1);
-    expect(setup.sleeps).toEqual([]);
-    expect(tool.status).toBe('failed');
-    expect(tool.reason!.split('\n')[0]).toBe(`push failed after 1 attempt(s): ${message}`);
-  });
+  test.each(['unauthorized: authentication required', 'denied: requested access to the resource is denied'])(
+    'a permanent failure (%s) is not retried',
+    async (message) => {
+      const runner = answering((call) =>
+        call.kind === 'push' ? { exitCode: 1, output: `The push refers to repository [docker.io/mlrun/tool]\n${message}` } : { output: 'sha256:x' },
+      );
+      const setup = start(planOf(CHAIN, { push: true, selected: ['tool'] }), {}, runner);
+      const tool = await setup.result('tool');
+      expect(runner.callsOf('push')).toHaveLength(1);
+      expect(setup.sleeps).toEqual([]);
+      expect(tool.status).toBe('failed');
+      expect(tool.reason!.split('\n')[0]).toBe(`push failed after 1 attempt(s): ${message}`);
+    },
+  );
 
   test('docker: the digest is read from the push output', async () => {
     const runner = answering((call) => (call.kind === 'push' ? { output: dockerPushOutput('tool') } : { output: 'sha256:id-tool\n' }));
@@ -623,16 +636,7 @@ describe('progress events', () => {
 
 describe('a parent whose push failed', () => {
   /** core, then tool, then app (built from core): with one slot, app is still waiting when core's push ends. */
-  const ORDERED = yaml(
-    'version: 1',
-    'images:',
-    '  core:',
-    '    base: python:3.9-slim',
-    '  tool:',
-    '    base: debian:bookworm',
-    '  app:',
-    '    from: core',
-  );
+  const ORDERED = yaml('version: 1', 'images:', '  core:', '    base: python:3.9-slim', '  tool:', '    base: debian:bookworm', '  app:', '    from: core');
 
   test('does not leave its waiting child queued forever', async () => {
     const setup = start(planOf(ORDERED, { push: true }), { concurrency: 1 });

@@ -88,12 +88,31 @@ const invalidManifests: InvalidManifest[] = [
   },
   {
     mistake: 'an apt package name has uppercase letters',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - apt:', '          packages:', '            - curl', '            - Libssl-dev'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - apt:',
+      '          packages:',
+      '            - curl',
+      '            - Libssl-dev',
+    ),
     problems: ['images.yaml:9:15: invalid apt package `Libssl-dev`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)'],
   },
   {
     mistake: 'a pip requirement pins with a single =',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - pip:', '          packages:', '            - numpy=1.26'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - pip:',
+      '          packages:',
+      '            - numpy=1.26',
+    ),
     problems: [`images.yaml:8:15: invalid pip requirement \`numpy=1.26\`: ${PIP_REQUIREMENT_FORM}`],
   },
   {
@@ -103,7 +122,16 @@ const invalidManifests: InvalidManifest[] = [
   },
   {
     mistake: 'a reference names an undeclared variable',
-    manifest: yaml('version: 1', 'variables:', '  PYTHON_VERSION: "3.9"', 'images:', '  a:', '    base: python:3.9-slim', '    env:', '      PY: ${PYTON_VERSION}'),
+    manifest: yaml(
+      'version: 1',
+      'variables:',
+      '  PYTHON_VERSION: "3.9"',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    env:',
+      '      PY: ${PYTON_VERSION}',
+    ),
     problems: ['images.yaml:8:11: undefined variable `PYTON_VERSION` (did you mean `PYTHON_VERSION`?): declare it under `variables:`'],
   },
   {
@@ -113,7 +141,17 @@ const invalidManifests: InvalidManifest[] = [
   },
   {
     mistake: 'a layer has two kinds',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - apt:', '          packages: [curl]', '        pip:', '          packages: [numpy]'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - apt:',
+      '          packages: [curl]',
+      '        pip:',
+      '          packages: [numpy]',
+    ),
     problems: ['images.yaml:6:9: layer 1 of image `a` has several kinds (`apt`, `pip`); write each as its own list item'],
   },
   {
@@ -133,7 +171,16 @@ const invalidManifests: InvalidManifest[] = [
   },
   {
     mistake: 'a run command holds a line break',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - run:', '          commands:', '            - "echo ok\\nrm -rf /"'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - run:',
+      '          commands:',
+      '            - "echo ok\\nrm -rf /"',
+    ),
     problems: ['images.yaml:8:15: line breaks and other control characters are not allowed in values; write one item per list entry'],
   },
   {
@@ -143,27 +190,68 @@ const invalidManifests: InvalidManifest[] = [
   },
   {
     mistake: 'a run command holds a comment that would hide the commands after it',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - run:', '          commands:', '            - "make build # the build"', '            - rm -rf /tmp/cache'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - run:',
+      '          commands:',
+      '            - "make build # the build"',
+      '            - rm -rf /tmp/cache',
+    ),
     problems: ['images.yaml:8:15: a run command may not hold a # comment: it would hide the commands joined after it; put comments in the YAML'],
   },
   {
     mistake: 'a copy source that would be read as a COPY flag',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - copy: {src: ["--from=alpine:3", etc/passwd], dest: /x}'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - copy: {src: ["--from=alpine:3", etc/passwd], dest: /x}',
+    ),
     problems: ['images.yaml:6:22: copy source `--from=alpine:3` must be a path relative to the build context, without ..'],
   },
   {
     mistake: 'a python command for pip that is not a command',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - pip: {python: "python; curl evil | sh", packages: [requests]}'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - pip: {python: "python; curl evil | sh", packages: [requests]}',
+    ),
     problems: ['images.yaml:6:23: python `python; curl evil | sh` must be a command name or path (letters, digits and . _ / + -)'],
   },
   {
     mistake: 'a stage env name with a space',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    stages:', '      - name: build', '        base: node:20', '        env: {"A B": "1"}'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    stages:',
+      '      - name: build',
+      '        base: node:20',
+      '        env: {"A B": "1"}',
+    ),
     problems: ['images.yaml:8:15: `A B` is not a valid environment variable name (letters, digits and _, not starting with a digit)'],
   },
   {
     mistake: 'two stage names that would share a build argument',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    stages:', '      - {name: a-b, base: node:20}', '      - {name: a.b, base: alpine:3}'),
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    stages:',
+      '      - {name: a-b, base: node:20}',
+      '      - {name: a.b, base: alpine:3}',
+    ),
     problems: ['images.yaml:7:16: stage names `a-b` and `a.b` would share the build argument A_B_BASE_IMAGE; rename one'],
   },
   {
@@ -173,10 +261,17 @@ const invalidManifests: InvalidManifest[] = [
   },
   {
     mistake: 'a run command starts a heredoc',
-    manifest: yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    layers:', '      - run:', '          commands:', '            - cat <<EOF > /etc/motd'),
-    problems: [
-      'images.yaml:8:15: a run command may not open a heredoc (<<WORD): it would swallow the lines after it; put the text in a file and copy it',
-    ],
+    manifest: yaml(
+      'version: 1',
+      'images:',
+      '  a:',
+      '    base: python:3.9-slim',
+      '    layers:',
+      '      - run:',
+      '          commands:',
+      '            - cat <<EOF > /etc/motd',
+    ),
+    problems: ['images.yaml:8:15: a run command may not open a heredoc (<<WORD): it would swallow the lines after it; put the text in a file and copy it'],
   },
   {
     mistake: 'a release variable is used in a description',
@@ -307,7 +402,19 @@ test('a shape problem and an undefined variable are reported together', () => {
 });
 
 test('a problem inside a stage names the stage', () => {
-  expect(problemsOf(yaml('version: 1', 'images:', '  a:', '    base: python:3.9-slim', '    stages:', '      - name: build', '        base: node:20', '        layers:', '          - apt: {}'))).toEqual([
-    'images.yaml:9:18: apt layer of stage 1 of image `a` is missing `packages`',
-  ]);
+  expect(
+    problemsOf(
+      yaml(
+        'version: 1',
+        'images:',
+        '  a:',
+        '    base: python:3.9-slim',
+        '    stages:',
+        '      - name: build',
+        '        base: node:20',
+        '        layers:',
+        '          - apt: {}',
+      ),
+    ),
+  ).toEqual(['images.yaml:9:18: apt layer of stage 1 of image `a` is missing `packages`']);
 });

@@ -20,15 +20,7 @@ function refusalOf(text: string): string[] {
 
 describe('locations', () => {
   const manifest = parse(
-    yaml(
-      'version: 1',
-      'images:',
-      '  app:',
-      '    base: python:3.9-slim',
-      '    layers:',
-      '      - apt:',
-      '          packages: [curl, git]',
-    ),
+    yaml('version: 1', 'images:', '  app:', '    base: python:3.9-slim', '    layers:', '      - apt:', '          packages: [curl, git]'),
   );
   const at = (...args: Parameters<ParsedManifest['locate']>) => {
     const { file, line, col } = manifest.locate(...args);
@@ -151,7 +143,9 @@ describe('invalid YAML', () => {
   });
 
   test('an unterminated quoted string is located at its opening quote, not past the last line', () => {
-    expect(refusalOf(yaml('version: 1', 'images:', '  app:', '    base: "python:3.9-slim'))).toEqual(['images.yaml:4:11: invalid YAML: Missing closing "quote']);
+    expect(refusalOf(yaml('version: 1', 'images:', '  app:', '    base: "python:3.9-slim'))).toEqual([
+      'images.yaml:4:11: invalid YAML: Missing closing "quote',
+    ]);
   });
 });
 

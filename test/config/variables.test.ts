@@ -31,7 +31,16 @@ describe('interpolation', () => {
   });
 
   test('an empty value from the environment also selects the fallback', () => {
-    const text = yaml('version: 1', 'variables:', '  FLAVOUR: plain', 'images:', '  app:', '    base: python:3.9-slim', '    env:', '      F: ${FLAVOUR:-fallback}');
+    const text = yaml(
+      'version: 1',
+      'variables:',
+      '  FLAVOUR: plain',
+      'images:',
+      '  app:',
+      '    base: python:3.9-slim',
+      '    env:',
+      '      F: ${FLAVOUR:-fallback}',
+    );
     expect(imageOf(text, { env: { FLAVOUR: '' } }).env).toEqual({ F: 'fallback' });
   });
 
@@ -81,9 +90,9 @@ describe('where values come from', () => {
     const family = load(manifest, { env: { HOME: '/root', PATH: '/usr/bin' } });
     expect(family.values).not.toHaveProperty('HOME');
     expect(family.values).not.toHaveProperty('PATH');
-    expect(problemsOf(yaml('version: 1', 'images:', '  app:', '    base: python:3.9-slim', '    env:', '      H: ${HOME}'), { env: { HOME: '/root' } })).toEqual([
-      'images.yaml:6:10: undefined variable `HOME`: declare it under `variables:`',
-    ]);
+    expect(
+      problemsOf(yaml('version: 1', 'images:', '  app:', '    base: python:3.9-slim', '    env:', '      H: ${HOME}'), { env: { HOME: '/root' } }),
+    ).toEqual(['images.yaml:6:10: undefined variable `HOME`: declare it under `variables:`']);
   });
 
   test('--set of an undeclared variable is a usage error with a suggestion, every such name at once', () => {

@@ -18,7 +18,11 @@ const reference = (name: string) => `${REGISTRY}/${REPO}/${name}:${VERSION}`;
 
 function engineProblem(): string | undefined {
   if (execaSync('docker', ['info'], { reject: false }).exitCode !== 0) return 'docker does not answer';
-  const base = execaSync('curl', ['-fsS', '-o', '/dev/null', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json', `http://${REGISTRY}/v2/debian/manifests/bookworm`], { reject: false });
+  const base = execaSync(
+    'curl',
+    ['-fsS', '-o', '/dev/null', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json', `http://${REGISTRY}/v2/debian/manifests/bookworm`],
+    { reject: false },
+  );
   if (base.exitCode !== 0) return `the registry on ${REGISTRY} does not serve debian:bookworm`;
   return undefined;
 }
@@ -29,7 +33,16 @@ if (problem && process.env.CI) {
 }
 if (problem) console.log(`skipping the end-to-end build tests: ${problem} (run scripts/dev-engine.sh as root to set them up)`);
 
-const releaseArgs = ['--set', `MLRUN_VERSION=${VERSION}`, '--set', `MLRUN_DOCKER_REPO=${REPO}`, '--set', `MLRUN_DOCKER_REGISTRY=${REGISTRY}/`, '--base-registry', REGISTRY];
+const releaseArgs = [
+  '--set',
+  `MLRUN_VERSION=${VERSION}`,
+  '--set',
+  `MLRUN_DOCKER_REPO=${REPO}`,
+  '--set',
+  `MLRUN_DOCKER_REGISTRY=${REGISTRY}/`,
+  '--base-registry',
+  REGISTRY,
+];
 
 function mlrunImages(args: string[], options: { env?: Record<string, string> } = {}) {
   return execa('node', [BIN, ...args], { cwd: FIXTURE, reject: false, all: true, env: { MLRUN_BUILD_ENGINE: '', ...options.env } });
@@ -88,7 +101,10 @@ describe.skipIf(problem !== undefined)('mlrun-images build on the local engine',
   test('images are tagged with the reference list prints and carry the OCI labels', async () => {
     const listed = await mlrunImages(['list', ...releaseArgs.slice(0, 6)]);
     expect(listed.stdout.split('\n')).toContain(reference('chain-app'));
-    const inspected = JSON.parse((await execa('docker', ['image', 'inspect', reference('chain-app')])).stdout) as { Id: string; Config: { Labels: Record<string, string> } }[];
+    const inspected = JSON.parse((await execa('docker', ['image', 'inspect', reference('chain-app')])).stdout) as {
+      Id: string;
+      Config: { Labels: Record<string, string> };
+    }[];
     const revision = (await execa('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT })).stdout.trim();
     expect(inspected[0]!.Config.Labels).toMatchObject({
       'org.opencontainers.image.title': 'chain-app',
@@ -168,12 +184,18 @@ describe.skipIf(problem !== undefined)('mlrun-images build on the local engine',
   }, 300_000);
 
   const hasBuildah = execaSync('buildah', ['version'], { reject: false }).exitCode === 0;
-  test.skipIf(!hasBuildah)('the same chain builds with buildah', async () => {
-    const result = await mlrunImages(['build', 'chain-app', '--engine', 'buildah', ...releaseArgs]);
-    expect(result.exitCode, result.all).toBe(0);
-    const inspected = JSON.parse((await execa('buildah', ['inspect', '--type', 'image', reference('chain-app')])).stdout) as { OCIv1: { config: { Labels: Record<string, string> } } };
-    expect(inspected.OCIv1.config.Labels['org.opencontainers.image.title']).toBe('chain-app');
-    const mpi = await execa('buildah', ['inspect', '--type', 'image', reference('chain-mpi')], { reject: false });
-    expect(mpi.exitCode).toBe(0);
-  }, 600_000);
+  test.skipIf(!hasBuildah)(
+    'the same chain builds with buildah',
+    async () => {
+      const result = await mlrunImages(['build', 'chain-app', '--engine', 'buildah', ...releaseArgs]);
+      expect(result.exitCode, result.all).toBe(0);
+      const inspected = JSON.parse((await execa('buildah', ['inspect', '--type', 'image', reference('chain-app')])).stdout) as {
+        OCIv1: { config: { Labels: Record<string, string> } };
+      };
+      expect(inspected.OCIv1.config.Labels['org.opencontainers.image.title']).toBe('chain-app');
+      const mpi = await execa('buildah', ['inspect', '--type', 'image', reference('chain-mpi')], { reject: false });
+      expect(mpi.exitCode).toBe(0);
+    },
+    600_000,
+  );
 });

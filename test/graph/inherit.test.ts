@@ -3,7 +3,9 @@ import { IMAGE_FIELDS, MERGE_RULES, type MergeRule } from '../../src/graph/inher
 import { load, problemsOf, yaml } from '../helpers.js';
 
 function child(parentLines: string[], childLines: string[]) {
-  const family = load(yaml('version: 1', 'images:', '  parent:', ...parentLines.map((l) => `    ${l}`), '  child:', '    extends: parent', ...childLines.map((l) => `    ${l}`)));
+  const family = load(
+    yaml('version: 1', 'images:', '  parent:', ...parentLines.map((l) => `    ${l}`), '  child:', '    extends: parent', ...childLines.map((l) => `    ${l}`)),
+  );
   return family.images.get('child')!;
 }
 
@@ -16,7 +18,17 @@ describe('extends: each merge rule', () => {
       ['base: debian:12', 'description: parent', 'workdir: /p', 'user: p', 'entrypoint: [a, b]', 'cmd: [c]', 'expose: [1, 2]', 'volumes: [/p]', 'context: p'],
       ['description: child', 'workdir: /c', 'user: c', 'entrypoint: [x]', 'cmd: [y, z]', 'expose: [3]', 'volumes: [/c]', 'context: c'],
     );
-    expect(image.spec).toMatchObject({ base: 'debian:12', description: 'child', workdir: '/c', user: 'c', entrypoint: ['x'], cmd: ['y', 'z'], expose: ['3'], volumes: ['/c'], context: 'c' });
+    expect(image.spec).toMatchObject({
+      base: 'debian:12',
+      description: 'child',
+      workdir: '/c',
+      user: 'c',
+      entrypoint: ['x'],
+      cmd: ['y', 'z'],
+      expose: ['3'],
+      volumes: ['/c'],
+      context: 'c',
+    });
   });
 
   test('override: fields the child does not set are inherited', () => {
@@ -81,7 +93,18 @@ describe('extends: each merge rule', () => {
 
   test('merge-layers: a merged layer must still be complete', () => {
     expect(
-      problemsOf(yaml('version: 1', 'images:', '  parent:', '    base: debian:12', '  child:', '    extends: parent', '    layers:', '      - openmpi: {id: mpi, cuda: true}')),
+      problemsOf(
+        yaml(
+          'version: 1',
+          'images:',
+          '  parent:',
+          '    base: debian:12',
+          '  child:',
+          '    extends: parent',
+          '    layers:',
+          '      - openmpi: {id: mpi, cuda: true}',
+        ),
+      ),
     ).toEqual(['images.yaml:8:18: openmpi layer of image `child` is missing `version` (needed unless `source: apt`)']);
   });
 

@@ -31,7 +31,17 @@ test('extends does not order builds: it copies a definition, nothing is built fi
 
 test('the order of the default manifest puts mlrun before ml-base', () => {
   const family = load(
-    yaml('version: 1', 'images:', '  ml-base:', '    from: mlrun', '  mlrun:', '    base: python:3.9-slim', '  mlrun-gpu:', '    extends: mlrun', '    base: nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04'),
+    yaml(
+      'version: 1',
+      'images:',
+      '  ml-base:',
+      '    from: mlrun',
+      '  mlrun:',
+      '    base: python:3.9-slim',
+      '  mlrun-gpu:',
+      '    extends: mlrun',
+      '    base: nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04',
+    ),
   );
   expect(family.order).toEqual(['mlrun', 'ml-base', 'mlrun-gpu']);
 });

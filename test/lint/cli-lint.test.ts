@@ -73,7 +73,9 @@ describe('lint', () => {
     expect(lines.pop()).toBe('');
     const summary = lines.pop();
     for (const line of lines) expect(line).toMatch(/^images\.yaml:\d+:\d+: (warning|note) \[[a-z-]+\] \S.*$/);
-    expect(lines.filter((line) => line.includes(' warning [mlrun-unpinned] '))).toEqual(mlrunLayers.map((at) => `${at}: warning [mlrun-unpinned] ${DEVELOPMENT}`));
+    expect(lines.filter((line) => line.includes(' warning [mlrun-unpinned] '))).toEqual(
+      mlrunLayers.map((at) => `${at}: warning [mlrun-unpinned] ${DEVELOPMENT}`),
+    );
     expect(lines.filter((line) => line.includes(' note [apt-unpinned] ')).map((line) => line.split(': note')[0])).toEqual(aptLayers);
     expect(lines).toContain(
       `${aptLayers[0]}: note [apt-unpinned] 5 apt package(s) without a version (build-essential, cmake, gcc, wget, git); that is fine: Debian drops old versions, so pins would break later builds`,
@@ -109,7 +111,15 @@ describe('lint', () => {
       expect(Object.keys(finding).sort()).toEqual(['col', 'file', 'image', 'line', 'message', 'rule', 'severity']);
     }
     const [file, line, col] = layerKeys('mlrun')[0]!.split(':');
-    expect(output.findings).toContainEqual({ rule: 'mlrun-unpinned', severity: 'warning', file, line: Number(line), col: Number(col), message: DEVELOPMENT, image: 'mlrun' });
+    expect(output.findings).toContainEqual({
+      rule: 'mlrun-unpinned',
+      severity: 'warning',
+      file,
+      line: Number(line),
+      col: Number(col),
+      message: DEVELOPMENT,
+      image: 'mlrun',
+    });
     expect(output.findings.filter((finding) => finding.rule === 'apt-unpinned').every((finding) => finding.severity === 'note')).toBe(true);
   });
 
@@ -121,7 +131,9 @@ describe('lint', () => {
     ]);
     const text = await run(['lint', '--production'], { env: PINNED_REFS });
     expect(text.code).toBe(1); // jupyter and mlrun-api still install the development branch
-    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(`${layerKeys('mlrun').length - 1} error(s), 0 warning(s), ${layerKeys('apt').length} note(s); 1 switched off in the manifest`);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `${layerKeys('mlrun').length - 1} error(s), 0 warning(s), ${layerKeys('apt').length} note(s); 1 switched off in the manifest`,
+    );
   });
 
   test('the default refs of the UI, demos and functions are branches: moving-ref reports each', async () => {
@@ -143,7 +155,9 @@ describe('lint', () => {
 
     const result = await run(['lint']);
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n')).toContain(`requirements/mlrun.txt:${line}:1: warning [pip-unpinned] pip requirement \`requests>=2.31\` is not pinned with ==`);
+    expect(result.stdout.split('\n')).toContain(
+      `requirements/mlrun.txt:${line}:1: warning [pip-unpinned] pip requirement \`requests>=2.31\` is not pinned with ==`,
+    );
     // The file is installed by mlrun and mlrun-gpu (which extends it): reported once.
     expect(result.stdout.split('\n').filter((text) => text.startsWith('requirements/'))).toHaveLength(1);
 
@@ -157,7 +171,12 @@ describe('lint', () => {
     function addMaintainerLayer() {
       mkdirSync(join(project, 'templates', 'layers'), { recursive: true });
       writeFileSync(join(project, 'templates', 'layers', 'maintainer.hbs'), 'MAINTAINER {{raw name}}\n');
-      edit('images.yaml', (text) => text.replace('      - mlrun:\n          extras: [complete-api]\n', '      - mlrun:\n          extras: [complete-api]\n      - maintainer:\n          name: mlrun\n'));
+      edit('images.yaml', (text) =>
+        text.replace(
+          '      - mlrun:\n          extras: [complete-api]\n',
+          '      - mlrun:\n          extras: [complete-api]\n      - maintainer:\n          name: mlrun\n',
+        ),
+      );
       expect(read('images.yaml')).toContain('      - maintainer:\n');
     }
 

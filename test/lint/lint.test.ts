@@ -16,7 +16,10 @@ interface LintOptions extends LoadOptions {
 }
 
 /** lintFamily on an inline manifest, with requirement files and generated Dockerfiles given in memory. */
-function lint(text: string, { production = false, requirementFiles = {}, dockerfiles = {}, validateDockerfile = NO_DOCKERFILE_PROBLEMS, ...loadOptions }: LintOptions = {}): Finding[] {
+function lint(
+  text: string,
+  { production = false, requirementFiles = {}, dockerfiles = {}, validateDockerfile = NO_DOCKERFILE_PROBLEMS, ...loadOptions }: LintOptions = {},
+): Finding[] {
   return lintFamily({
     family: load(text, loadOptions),
     production,
@@ -40,8 +43,10 @@ function image(base: string, ...layers: string[]): string {
 
 const PIP_NOT_PINNED = (spec: string) => `pip requirement \`${spec}\` is not pinned with ==`;
 const NOT_TAGGED = (base: string) => `base \`${base}\` is not tagged: pin a tag, and lock its digest with \`mlrun-images lock\``;
-const MLRUN_UNTAGGED = (base: string) => `base \`${base}\` has no tag: MLRun would tag it with the client version, so an upgrade changes the image; pin it (\`${base}:1.7.0\`)`;
-const DEVELOPMENT = (version: string) => `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${version}\`); build a release (MLRUN_VERSION=1.7.0)`;
+const MLRUN_UNTAGGED = (base: string) =>
+  `base \`${base}\` has no tag: MLRun would tag it with the client version, so an upgrade changes the image; pin it (\`${base}:1.7.0\`)`;
+const DEVELOPMENT = (version: string) =>
+  `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${version}\`); build a release (MLRUN_VERSION=1.7.0)`;
 const APT_OPEN = (packages: string[]) =>
   `${packages.length} apt package(s) without a version (${packages.join(', ')}); that is fine: Debian drops old versions, so pins would break later builds`;
 
@@ -64,25 +69,23 @@ describe('lintFamily: one manifest, its exact findings', () => {
     {
       name: 'a base tagged latest',
       manifest: image('quay.io/jupyter/scipy-notebook:latest'),
-      expected: ['images.yaml:4:11: warning [base-unpinned] base `quay.io/jupyter/scipy-notebook:latest` is tagged `latest`: pin a tag, and lock its digest with `mlrun-images lock`'],
+      expected: [
+        'images.yaml:4:11: warning [base-unpinned] base `quay.io/jupyter/scipy-notebook:latest` is tagged `latest`: pin a tag, and lock its digest with `mlrun-images lock`',
+      ],
     },
     { name: 'a tagged base', manifest: image('python:3.9-slim'), expected: [] },
     { name: 'a base pinned by digest only', manifest: image(`python@${DIGEST}`), expected: [] },
     { name: 'a base tagged latest but pinned by digest', manifest: image(`python:latest@${DIGEST}`), expected: [] },
     {
       name: 'a stage base without a tag',
-      manifest: yaml(
-        'version: 1',
-        'images:',
-        '  a:',
-        '    stages:',
-        '      - name: build',
-        '        base: node',
-        '    base: nginx:1.27-alpine',
-      ),
+      manifest: yaml('version: 1', 'images:', '  a:', '    stages:', '      - name: build', '        base: node', '    base: nginx:1.27-alpine'),
       expected: [`images.yaml:6:15: warning [base-unpinned] ${NOT_TAGGED('node')}`],
     },
-    { name: 'mlrun/mlrun without a tag', manifest: image('mlrun/mlrun'), expected: [`images.yaml:4:11: warning [mlrun-base-untagged] ${MLRUN_UNTAGGED('mlrun/mlrun')}`] },
+    {
+      name: 'mlrun/mlrun without a tag',
+      manifest: image('mlrun/mlrun'),
+      expected: [`images.yaml:4:11: warning [mlrun-base-untagged] ${MLRUN_UNTAGGED('mlrun/mlrun')}`],
+    },
     {
       name: 'quay.io/mlrun/mlrun without a tag',
       manifest: image('quay.io/mlrun/mlrun'),
@@ -99,7 +102,7 @@ describe('lintFamily: one manifest, its exact findings', () => {
         '            - requests',
         '            - "attrs~=23.1"',
         '            - "numpy>=1.26"',
-        "            - 'pkg[extra]==1.0 ; python_version<\"3.10\"'",
+        '            - \'pkg[extra]==1.0 ; python_version<"3.10"\'',
         '            - "wheel @ https://example.com/wheel-0.43.0-py3-none-any.whl"',
       ),
       expected: [
@@ -112,7 +115,9 @@ describe('lintFamily: one manifest, its exact findings', () => {
     {
       name: 'a requirement file: comments, blank lines and options are skipped, includes are followed, the open line is found at its line',
       manifest: image('python:3.9', '      - pip:', '          requirements: [requirements/x.txt]'),
-      options: { requirementFiles: { 'requirements/x.txt': REQUIREMENTS, 'requirements/other.txt': 'flask\n', 'requirements/constraints.txt': 'click==8.1.7\n' } },
+      options: {
+        requirementFiles: { 'requirements/x.txt': REQUIREMENTS, 'requirements/other.txt': 'flask\n', 'requirements/constraints.txt': 'click==8.1.7\n' },
+      },
       expected: [
         `requirements/other.txt:1:1: warning [pip-unpinned] ${PIP_NOT_PINNED('flask')}`,
         `requirements/x.txt:7:1: warning [pip-unpinned] ${PIP_NOT_PINNED('pandas>=2.0')}`,
@@ -199,7 +204,12 @@ describe('lintFamily: one manifest, its exact findings', () => {
       options: { overrides: { MLRUN_VERSION: '0.0.0+x' } },
       expected: [`images.yaml:6:9: warning [mlrun-unpinned] ${DEVELOPMENT('0.0.0+x')}`],
     },
-    { name: 'the mlrun layer with MLRUN_VERSION 1.7.0', manifest: image('python:3.9', '      - mlrun:', '          extras: [complete]'), options: { overrides: { MLRUN_VERSION: '1.7.0' } }, expected: [] },
+    {
+      name: 'the mlrun layer with MLRUN_VERSION 1.7.0',
+      manifest: image('python:3.9', '      - mlrun:', '          extras: [complete]'),
+      options: { overrides: { MLRUN_VERSION: '1.7.0' } },
+      expected: [],
+    },
     {
       name: 'apt: one note per layer listing its packages without a version; pkg=1.2 is pinned',
       manifest: image(
@@ -225,7 +235,9 @@ describe('lintFamily: one manifest, its exact findings', () => {
     const family = load(image('python:3.9', '      - openmpi:', '          source: conda-forge', '          version: 4.1.5'));
     delete family.images.get('a')!.layers[0]!.params.version;
     const findings = lintFamily({ family, production: false, requirementFiles: new Map(), dockerfiles: new Map(), validateDockerfile: NO_DOCKERFILE_PROBLEMS });
-    expect(findings.map(show)).toEqual(['images.yaml:6:9: warning [version-unpinned] OpenMPI version `` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)']);
+    expect(findings.map(show)).toEqual([
+      'images.yaml:6:9: warning [version-unpinned] OpenMPI version `` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)',
+    ]);
   });
 
   test('problems the Dockerfile validator finds are reported at the generated Dockerfile, for its image', () => {
@@ -242,7 +254,13 @@ describe('lintFamily: one manifest, its exact findings', () => {
     });
     expect(seen).toEqual(['FROM python:3.9\nMAINTAINER me\n', 'FROM python:3.9\n']);
     expect(findings).toEqual([
-      { rule: 'dockerfile', severity: 'warning', location: { file: 'generated/a/Dockerfile', line: 2, col: 1 }, message: 'MAINTAINER has been deprecated', image: 'a' },
+      {
+        rule: 'dockerfile',
+        severity: 'warning',
+        location: { file: 'generated/a/Dockerfile', line: 2, col: 1 },
+        message: 'MAINTAINER has been deprecated',
+        image: 'a',
+      },
     ]);
   });
 });
@@ -279,7 +297,11 @@ describe('severities', () => {
   const severityOf = (findings: Finding[], rule: RuleId) => findings.filter((finding) => finding.rule === rule).map((finding) => finding.severity);
 
   test('the manifest used here breaks every rule exactly once', () => {
-    expect(run(false).map((finding) => finding.rule).sort()).toEqual([...RULE_IDS].sort());
+    expect(
+      run(false)
+        .map((finding) => finding.rule)
+        .sort(),
+    ).toEqual([...RULE_IDS].sort());
   });
 
   const PINNING: RuleId[] = ['base-unpinned', 'mlrun-base-untagged', 'pip-unpinned', 'version-unpinned', 'mlrun-unpinned', 'moving-ref'];
@@ -402,7 +424,10 @@ describe('the list of findings', () => {
       '    extends: child',
     );
     const findings = lint(manifest);
-    expect(findings.map(show)).toEqual([`images.yaml:4:11: warning [base-unpinned] ${NOT_TAGGED('python')}`, `images.yaml:7:22: warning [pip-unpinned] ${PIP_NOT_PINNED('requests')}`]);
+    expect(findings.map(show)).toEqual([
+      `images.yaml:4:11: warning [base-unpinned] ${NOT_TAGGED('python')}`,
+      `images.yaml:7:22: warning [pip-unpinned] ${PIP_NOT_PINNED('requests')}`,
+    ]);
     expect(findings.map((finding) => finding.image)).toEqual(['parent', 'parent']);
   });
 
@@ -419,7 +444,9 @@ describe('the list of findings', () => {
       '    layers:',
       '      - pip: {requirements: [requirements/x.txt]}',
     );
-    expect(lines(manifest, { requirementFiles: { 'requirements/x.txt': 'requests\n' } })).toEqual([`requirements/x.txt:1:1: warning [pip-unpinned] ${PIP_NOT_PINNED('requests')}`]);
+    expect(lines(manifest, { requirementFiles: { 'requirements/x.txt': 'requests\n' } })).toEqual([
+      `requirements/x.txt:1:1: warning [pip-unpinned] ${PIP_NOT_PINNED('requests')}`,
+    ]);
   });
 
   test('findings are sorted by file, then line, then column', () => {

@@ -48,7 +48,11 @@ describe('images.lock.yaml', () => {
     ['not YAML', 'bases: [', 'images.lock.yaml: invalid YAML'],
     ['no version', 'bases: {}\n', 'expected `version: 1`'],
     ['a bad digest', 'version: 1\nbases:\n  "a:1":\n    digest: md5:abc\n', '`a:1` has no valid digest'],
-    ['a bad platform digest', `version: 1\nbases:\n  "a:1":\n    digest: ${DIGEST_A}\n    platforms:\n      "linux/amd64": sha512:abc\n`, '`a:1` has platforms without valid digests'],
+    [
+      'a bad platform digest',
+      `version: 1\nbases:\n  "a:1":\n    digest: ${DIGEST_A}\n    platforms:\n      "linux/amd64": sha512:abc\n`,
+      '`a:1` has platforms without valid digests',
+    ],
   ])('a lock file with %s is refused with a way out', (_what, text, message) => {
     expect(() => parseLock(text)).toThrow(message);
   });
@@ -148,11 +152,27 @@ describe('mlrun-images lock', () => {
 
   test('--check needs no network: exit 1 naming what is missing and what is no longer used, 0 when it matches', async () => {
     manifest('debian:bookworm', 'node:20');
-    writeFileSync(join(project, 'images.lock.yaml'), formatLock(new Map([['debian:bookworm', { digest: DIGEST_A }], ['python:3.9', { digest: DIGEST_B }]])));
+    writeFileSync(
+      join(project, 'images.lock.yaml'),
+      formatLock(
+        new Map([
+          ['debian:bookworm', { digest: DIGEST_A }],
+          ['python:3.9', { digest: DIGEST_B }],
+        ]),
+      ),
+    );
     const stale = await run(['lock', '--check']);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('  missing: node:20\n  no longer used: python:3.9');
-    writeFileSync(join(project, 'images.lock.yaml'), formatLock(new Map([['debian:bookworm', { digest: DIGEST_A }], ['node:20', { digest: DIGEST_B }]])));
+    writeFileSync(
+      join(project, 'images.lock.yaml'),
+      formatLock(
+        new Map([
+          ['debian:bookworm', { digest: DIGEST_A }],
+          ['node:20', { digest: DIGEST_B }],
+        ]),
+      ),
+    );
     expect(await run(['lock', '--check'])).toMatchObject({ code: 0, stdout: 'images.lock.yaml covers all 2 base image(s)\n' });
   });
 
@@ -186,34 +206,43 @@ describe('mlrun-images lock', () => {
 
   const registryProblem = (() => {
     if (execaSync('docker', ['info'], { reject: false }).exitCode !== 0) return 'docker does not answer';
-    const head = execaSync('curl', ['-fsS', '-o', '/dev/null', 'http://127.0.0.1:5000/v2/debian/manifests/bookworm', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json'], { reject: false });
+    const head = execaSync(
+      'curl',
+      ['-fsS', '-o', '/dev/null', 'http://127.0.0.1:5000/v2/debian/manifests/bookworm', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json'],
+      { reject: false },
+    );
     return head.exitCode === 0 ? undefined : 'no registry on 127.0.0.1:5000 serving debian:bookworm';
   })();
   if (registryProblem && process.env.CI) throw new Error(`lock tests against the local registry: ${registryProblem}; CI must run scripts/dev-engine.sh first`);
 
-  test.skipIf(registryProblem !== undefined)('against the real registry: the locked digest is what docker reports in RepoDigests; --update and the mirror', async () => {
-    manifest('127.0.0.1:5000/debian:bookworm');
-    const locked = await run(['lock']);
-    expect(locked.code, locked.stderr).toBe(0);
-    const repoDigests = JSON.parse((await execa('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', '127.0.0.1:5000/debian:bookworm'])).stdout) as string[];
-    const digest = parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest;
-    expect(repoDigests).toContain(`127.0.0.1:5000/debian@${digest}`);
+  test.skipIf(registryProblem !== undefined)(
+    'against the real registry: the locked digest is what docker reports in RepoDigests; --update and the mirror',
+    async () => {
+      manifest('127.0.0.1:5000/debian:bookworm');
+      const locked = await run(['lock']);
+      expect(locked.code, locked.stderr).toBe(0);
+      const repoDigests = JSON.parse(
+        (await execa('docker', ['image', 'inspect', '--format', '{{json .RepoDigests}}', '127.0.0.1:5000/debian:bookworm'])).stdout,
+      ) as string[];
+      const digest = parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest;
+      expect(repoDigests).toContain(`127.0.0.1:5000/debian@${digest}`);
 
-    writeFileSync(join(project, 'images.lock.yaml'), formatLock(new Map([['127.0.0.1:5000/debian:bookworm', { digest: DIGEST_A }]])));
-    expect((await run(['lock'])).code).toBe(0);
-    expect(parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(DIGEST_A);
-    expect((await run(['lock', '--update'])).code).toBe(0);
-    expect(parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(digest);
+      writeFileSync(join(project, 'images.lock.yaml'), formatLock(new Map([['127.0.0.1:5000/debian:bookworm', { digest: DIGEST_A }]])));
+      expect((await run(['lock'])).code).toBe(0);
+      expect(parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(DIGEST_A);
+      expect((await run(['lock', '--update'])).code).toBe(0);
+      expect(parseLock(lockText()).bases.get('127.0.0.1:5000/debian:bookworm')!.digest).toBe(digest);
 
-    await execa('docker', ['tag', '127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test']);
-    await execa('docker', ['push', '127.0.0.1:5000/debian:lock-test']);
-    manifest('127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test');
-    const updated = await run(['lock', '--update', 'image-0']);
-    expect(updated.code, updated.stderr).toBe(0);
-    expect([...parseLock(lockText()).bases.keys()]).toEqual(['127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test']);
+      await execa('docker', ['tag', '127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test']);
+      await execa('docker', ['push', '127.0.0.1:5000/debian:lock-test']);
+      manifest('127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test');
+      const updated = await run(['lock', '--update', 'image-0']);
+      expect(updated.code, updated.stderr).toBe(0);
+      expect([...parseLock(lockText()).bases.keys()]).toEqual(['127.0.0.1:5000/debian:bookworm', '127.0.0.1:5000/debian:lock-test']);
 
-    manifest('debian:bookworm');
-    expect((await run(['lock', '--base-registry', '127.0.0.1:5000'])).code).toBe(0);
-    expect(parseLock(lockText())).toEqual({ bases: new Map([['debian:bookworm', { digest }]]), mirror: '127.0.0.1:5000' });
-  });
+      manifest('debian:bookworm');
+      expect((await run(['lock', '--base-registry', '127.0.0.1:5000'])).code).toBe(0);
+      expect(parseLock(lockText())).toEqual({ bases: new Map([['debian:bookworm', { digest }]]), mirror: '127.0.0.1:5000' });
+    },
+  );
 });

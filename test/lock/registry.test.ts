@@ -151,7 +151,9 @@ describe('a registry that serves the manifest directly', () => {
       response.end(MANIFEST);
     });
     const error = await failure(resolveDigest(`${host}/team/app:1.0`));
-    expect(error.message).toBe(`${host}/team/app:1.0: ${host} says the manifest's digest is ${fakeDigest('e')}, but the manifest it sent hashes to ${MANIFEST_DIGEST}`);
+    expect(error.message).toBe(
+      `${host}/team/app:1.0: ${host} says the manifest's digest is ${fakeDigest('e')}, but the manifest it sent hashes to ${MANIFEST_DIGEST}`,
+    );
     expect(error).toBeInstanceOf(MlrunImagesError);
     expect(error.exitCode).toBe(1);
   });
@@ -162,7 +164,9 @@ describe('a registry that serves the manifest directly', () => {
       response.end(MANIFEST);
     });
     const error = await failure(resolveDigest(`${host}/team/app:1.0`));
-    expect(error.message).toBe(`${host}/team/app:1.0: ${host} answered with Docker-Content-Digest \`sha512:${'a'.repeat(93)}\`, which is not sha256:<64 hex digits>`);
+    expect(error.message).toBe(
+      `${host}/team/app:1.0: ${host} answered with Docker-Content-Digest \`sha512:${'a'.repeat(93)}\`, which is not sha256:<64 hex digits>`,
+    );
   });
 });
 
@@ -241,7 +245,9 @@ describe('a bearer-token registry with a separate token server', () => {
       response.end(`internal error handling ${request.headers.authorization} for ${USER}:${PASSWORD}`);
     });
     const error = await failure(resolveDigest(`${served.host}/team/app:1.0`, { dockerConfig: configFor(served.host, { username: USER, password: PASSWORD }) }));
-    expect(error.message).toMatch(/the token server 127\.0\.0\.1:\d+ of registry 127\.0\.0\.1:\d+ answered 500: internal error handling Basic \*\*\* for robot-user:\*\*\*$/);
+    expect(error.message).toMatch(
+      /the token server 127\.0\.0\.1:\d+ of registry 127\.0\.0\.1:\d+ answered 500: internal error handling Basic \*\*\* for robot-user:\*\*\*$/,
+    );
   });
 
   test('a registry that refuses the token and echoes it: refused, and the token is not shown', async () => {
@@ -294,7 +300,9 @@ describe('a basic-auth registry', () => {
 
   test('without credentials: refused, with the login command', async () => {
     const { host } = await serve(registry({ manifests: teamApp, challenge, accepts: () => false }));
-    const error = await failure(resolveDigest(`${host}/team/app:1.0`, { dockerConfig: configFor('elsewhere.example.com', { username: USER, password: PASSWORD }) }));
+    const error = await failure(
+      resolveDigest(`${host}/team/app:1.0`, { dockerConfig: configFor('elsewhere.example.com', { username: USER, password: PASSWORD }) }),
+    );
     expect(error.message).toContain(`${host}/team/app:1.0: ${host} refused access; log in with \`docker login ${host}\``);
   });
 
@@ -313,7 +321,9 @@ describe('a basic-auth registry', () => {
   test('an `auth` that is not base64 USER:PASSWORD', async () => {
     const { host } = await serve(registry({ manifests: teamApp, challenge, accepts: () => false }));
     const error = await failure(resolveDigest(`${host}/team/app:1.0`, { dockerConfig: configFor(host, { auth: base64(PASSWORD) }) }));
-    expect(error.message).toBe(`the credentials for ${host} in ~/.docker/config.json are not base64 of USER:PASSWORD; log in again with \`docker login ${host}\``);
+    expect(error.message).toBe(
+      `the credentials for ${host} in ~/.docker/config.json are not base64 of USER:PASSWORD; log in again with \`docker login ${host}\``,
+    );
   });
 });
 
@@ -331,9 +341,17 @@ describe('a multi-platform index', () => {
     manifests: [
       entry(fakeDigest('1'), { architecture: 'arm64', os: 'linux', variant: 'v8' }),
       entry(fakeDigest('2'), { architecture: 'amd64', os: 'linux' }),
-      entry(fakeDigest('3'), { architecture: 'unknown', os: 'unknown' }, { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': fakeDigest('2') }),
+      entry(
+        fakeDigest('3'),
+        { architecture: 'unknown', os: 'unknown' },
+        { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': fakeDigest('2') },
+      ),
       entry(fakeDigest('4'), { architecture: 'arm', os: 'linux', variant: 'v7' }),
-      entry(fakeDigest('5'), { architecture: 'unknown', os: 'unknown' }, { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': fakeDigest('1') }),
+      entry(
+        fakeDigest('5'),
+        { architecture: 'unknown', os: 'unknown' },
+        { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': fakeDigest('1') },
+      ),
     ],
   });
 
@@ -424,7 +442,14 @@ describe('a mirror prefix', () => {
     ['HOST/', '/v2/python/manifests/3.9'],
     ['HOST/dockerhub/', '/v2/dockerhub/python/manifests/3.9'],
   ])('%s is put before the reference as written', async (prefix, path) => {
-    const { host, requests } = await serve(registry({ manifests: { python: { '3.9': { body: MANIFEST, mediaType: DOCKER_MANIFEST } }, 'dockerhub/python': { '3.9': { body: MANIFEST, mediaType: DOCKER_MANIFEST } } } }));
+    const { host, requests } = await serve(
+      registry({
+        manifests: {
+          python: { '3.9': { body: MANIFEST, mediaType: DOCKER_MANIFEST } },
+          'dockerhub/python': { '3.9': { body: MANIFEST, mediaType: DOCKER_MANIFEST } },
+        },
+      }),
+    );
     const resolved = await resolveDigest('python:3.9', { mirror: prefix.replace('HOST', host) });
     expect(resolved).toEqual({ reference: 'python:3.9', digest: MANIFEST_DIGEST, mediaType: DOCKER_MANIFEST });
     expect(requests.map((request) => request.url)).toEqual([path]);
@@ -552,7 +577,11 @@ async function localRegistryProblem(): Promise<string | undefined> {
   try {
     const answer = await fetch('http://127.0.0.1:5000/v2/', { signal: AbortSignal.timeout(2000) });
     if (answer.status !== 200) return `http://127.0.0.1:5000/v2/ answered ${answer.status}`;
-    const manifest = await fetch('http://127.0.0.1:5000/v2/debian/manifests/bookworm', { method: 'HEAD', headers: { Accept: ACCEPTED.join(', ') }, signal: AbortSignal.timeout(2000) });
+    const manifest = await fetch('http://127.0.0.1:5000/v2/debian/manifests/bookworm', {
+      method: 'HEAD',
+      headers: { Accept: ACCEPTED.join(', ') },
+      signal: AbortSignal.timeout(2000),
+    });
     if (manifest.status !== 200) return `the registry on 127.0.0.1:5000 does not serve debian:bookworm (${manifest.status})`;
   } catch {
     return 'no registry answers on http://127.0.0.1:5000 (scripts/dev-engine.sh sets one up)';

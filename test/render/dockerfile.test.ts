@@ -139,7 +139,8 @@ test('dockerfile-utils does report problems (the lint above can fail)', () => {
 describe('what the review found', () => {
   test('a custom layer cannot break out of its line with raw text', () => {
     const templates = { ...TEMPLATES, 'layers/shell.hbs': 'RUN {{raw command}}' };
-    const manifest = (command: string) => yaml('version: 1', 'images:', '  app:', '    base: debian:12', '    layers:', `      - shell: {command: ${JSON.stringify(command)}}`);
+    const manifest = (command: string) =>
+      yaml('version: 1', 'images:', '  app:', '    base: debian:12', '    layers:', `      - shell: {command: ${JSON.stringify(command)}}`);
     expect(problemsOf(manifest('echo start \\'), { templates })).toEqual([
       'images.yaml:6:9: the shell layer: `echo start \\` may not end with a backslash: write each command as its own list item',
     ]);
@@ -154,7 +155,15 @@ describe('what the review found', () => {
 
   test('numbers reach the Dockerfile as written', () => {
     const dockerfile = render(
-      yaml('version: 1', 'images:', '  app:', '    base: debian:12', '    env: {PYTHON_VERSION: 3.10, MODE: 0755}', '    labels: {version: 1.20}', '    expose: [8080]'),
+      yaml(
+        'version: 1',
+        'images:',
+        '  app:',
+        '    base: debian:12',
+        '    env: {PYTHON_VERSION: 3.10, MODE: 0755}',
+        '    labels: {version: 1.20}',
+        '    expose: [8080]',
+      ),
     ).get('app/Dockerfile')!;
     expect(dockerfile).toContain('ENV PYTHON_VERSION=3.10 \\\n    MODE=0755\n');
     expect(dockerfile).toContain('LABEL version=1.20\n');
