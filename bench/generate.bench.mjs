@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadFamily, renderFamily } from '../dist/family.js';
+import { loadFamily, renderFamily } from '../dist/pipeline.js';
 import { layerKindsOf } from '../dist/render/templates.js';
-import { compareOutput, readSchema, readTemplates, writeOutput } from '../dist/files.js';
+import { compareOutput, readTemplates, writeOutput } from '../dist/cli/files.js';
+import { MANIFEST_SCHEMA } from '../dist/layers/index.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = [100, 1_000, 5_000];
@@ -84,7 +85,9 @@ function withTemporaryFolder(work) {
   const removeFolder = () => rmSync(folder, { recursive: true, force: true });
   try {
     const result = work(folder);
-    return result instanceof Promise ? result.finally(removeFolder) : (removeFolder(), result);
+    if (result instanceof Promise) return result.finally(removeFolder);
+    removeFolder();
+    return result;
   } catch (error) {
     removeFolder();
     throw error;
@@ -114,7 +117,7 @@ async function timePipeline(text, inputs) {
 async function measureSize(imageCount) {
   const text = syntheticManifest(imageCount);
   const templates = readTemplates(PROJECT_ROOT);
-  const inputs = { schema: readSchema(), templates, layerKinds: layerKindsOf(templates) };
+  const inputs = { schema: MANIFEST_SCHEMA, templates, layerKinds: layerKindsOf(templates) };
   const warmUp = await timePipeline(text, inputs);
   const runs = [];
   for (let run = 0; run < RUNS_PER_SIZE; run++) runs.push(await timePipeline(text, inputs));

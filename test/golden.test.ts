@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
-import { PACKAGE_ROOT } from '../src/files.js';
+import { PACKAGE_ROOT } from '../src/cli/files.js';
 
 const FIXTURES = join(PACKAGE_ROOT, 'test', 'fixtures');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -1,17 +1,18 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProcessRunner } from '../src/build/process.js';
-import type { BuildOptions } from '../src/build/plan.js';
+import type { ProcessRunner } from '../src/engines/process.js';
+import type { BuildOptions } from '../src/scheduler/plan.js';
 import { main } from '../src/cli.js';
 import { formatDiagnostic, ManifestError } from '../src/errors.js';
-import { loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/family.js';
+import { loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/pipeline.js';
 import { layerKindsOf } from '../src/render/templates.js';
-import { readSchema, readTemplates, PACKAGE_ROOT } from '../src/files.js';
+import { readTemplates, PACKAGE_ROOT } from '../src/cli/files.js';
+import { MANIFEST_SCHEMA } from '../src/layers/index.js';
 import type { TemplateSources } from '../src/render/templates.js';
 import type { Lock } from '../src/lock/lockfile.js';
 
-export const SCHEMA = readSchema();
+export const SCHEMA = MANIFEST_SCHEMA;
 export const TEMPLATES: TemplateSources = readTemplates(PACKAGE_ROOT);
 
 export interface LoadOptions {
@@ -88,3 +89,30 @@ export function buildOptions(overrides: Partial<BuildOptions> = {}): BuildOption
     ...overrides,
   };
 }
+
+/**
+ * A family listed out of build order on purpose (`app` before its parent `core`):
+ *   core → app → plugin, plus the independent `tool` (external base with a release variable)
+ *   and `site` (multi-stage: a `build` stage on node, the final image on nginx).
+ */
+export const PLANNED_FAMILY = yaml(
+  'version: 1',
+  'variables:',
+  '  MLRUN_VERSION: 1.7.0',
+  'images:',
+  '  app:',
+  '    description: The application',
+  '    from: core',
+  '  core:',
+  '    description: The core image',
+  '    base: python:3.9-slim',
+  '  tool:',
+  '    base: ${MLRUN_DOCKER_REGISTRY:-docker.io/}library/debian:bookworm',
+  '  site:',
+  '    stages:',
+  '      - name: build',
+  '        base: node:20-alpine',
+  '    base: nginx:1.27',
+  '  plugin:',
+  '    from: app',
+);

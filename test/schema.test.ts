@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { MANIFEST_FIELDS, STAGE_FIELDS } from '../src/config/types.js';
-import { PACKAGE_ROOT } from '../src/files.js';
-import { renderMermaid } from '../src/graph/mermaid.js';
-import { IMAGE_FIELDS, MERGE_RULES } from '../src/graph/inherit.js';
-import { layerKindsOf } from '../src/render/templates.js';
-import { load, SCHEMA, TEMPLATES } from './helpers.js';
+import { MANIFEST_FIELDS, STAGE_FIELDS } from '../src/manifest/types.js';
+import { PACKAGE_ROOT } from '../src/cli/files.js';
+import { IMAGE_FIELDS } from '../src/family/inherit.js';
+import { load, SCHEMA } from './helpers.js';
 
 interface ObjectSchema {
   properties: Record<string, unknown>;
@@ -20,10 +18,6 @@ test('the schema and the TypeScript types name the same fields', () => {
   expect(sorted(Object.keys((SCHEMA as unknown as ObjectSchema).properties))).toEqual(sorted(MANIFEST_FIELDS));
   expect(sorted(Object.keys(definitions.image!.properties))).toEqual(sorted(IMAGE_FIELDS));
   expect(sorted(Object.keys(definitions.stage!.properties))).toEqual(sorted(STAGE_FIELDS));
-});
-
-test('every layer kind the schema describes has a template, and every built-in template a schema', () => {
-  expect(sorted(Object.keys(definitions.layer!.properties))).toEqual(layerKindsOf(TEMPLATES));
 });
 
 test('images.yaml points editors at the schema on its first line', () => {
@@ -60,17 +54,6 @@ test('requirement files of the default manifest are pinned with ==', () => {
       file,
     ).toEqual([]);
   }
-});
-
-test("the README's merge table is MERGE_RULES", () => {
-  const table = /<!-- merge-rules:start -->\n([\s\S]*?)<!-- merge-rules:end -->/.exec(readme)?.[1];
-  const rows = Object.entries(MERGE_RULES).map(([field, { summary }]) => `| \`${field}\` | ${summary} |`);
-  expect(table).toBe(['| field | when the image `extends` another |', '| --- | --- |', ...rows, ''].join('\n'));
-});
-
-test("the README's picture is what `mlrun-images graph` prints for images.yaml", () => {
-  const graph = /<!-- graph:start -->\n```mermaid\n([\s\S]*?)```\n<!-- graph:end -->/.exec(readme)?.[1];
-  expect(graph).toBe(renderMermaid(load(manifestText)));
 });
 
 test('the README opens with the two commands: the main job, then the tests', () => {

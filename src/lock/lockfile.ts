@@ -1,8 +1,6 @@
 import { parse } from 'yaml';
-import { MlrunImagesError, UsageError } from '../errors.js';
-import type { Family } from '../family.js';
-import { parseReference } from '../reference.js';
-import { buildArgsIn, withBuildArgValues } from '../config/variables.js';
+import { withBuildArgValues } from '../dockerfile/build-args.js';
+import { MlrunImagesError } from '../errors.js';
 
 export const LOCK_FILE = 'images.lock.yaml';
 
@@ -82,37 +80,6 @@ export function formatLock(lock: Lock, mirror?: string): string {
 /** A base as the lock knows it: variables applied (release variables at `values`). */
 export function lockKey(base: string, values: Readonly<Record<string, string>>): string {
   return withBuildArgValues(base, values);
-}
-
-/**
- * Every external base the family builds on (images and their stages), sorted; digest-pinned ones need no lock.
- * A base that reads a release variable at build time has no one reference to lock: it is refused.
- */
-export function externalBases(family: Family, images: readonly string[] = family.order): string[] {
-  const bases = new Set<string>();
-  for (const name of images) {
-    const image = family.images.get(name)!;
-    for (const base of [image.spec.base, ...image.stages.map((stage) => stage.base)]) {
-      if (base === undefined) continue;
-      if (buildArgsIn(base).length > 0) {
-        throw new UsageError(
-          `image \`${name}\`: the base \`${base.replace(/\u0000/g, '')}\` reads ${buildArgsIn(base).join(', ')} at build time, so it cannot be locked; write the reference out`,
-        );
-      }
-      const key = lockKey(base, family.values);
-      const parsed = parseReference(key);
-      if (parsed.ok && !parsed.reference.digest) bases.add(key);
-    }
-  }
-  return [...bases].sort();
-}
-
-/** What the lock lacks for the family, and what it holds that the family no longer uses. */
-export function lockCoverage(lock: Lock, bases: readonly string[]): { missing: string[]; unused: string[] } {
-  return {
-    missing: bases.filter((base) => !lock.has(base)),
-    unused: [...lock.keys()].filter((reference) => !bases.includes(reference)).sort(),
-  };
 }
 
 /** `reference@digest` when the lock pins it, else the reference as it is. */

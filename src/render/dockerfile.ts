@@ -1,11 +1,13 @@
 import { posix, sep } from 'node:path';
+import { BUILD_ARG_FENCE, buildArgsIn, fenced } from '../dockerfile/build-args.js';
+import { baseArgName } from '../dockerfile/instructions.js';
+import { dockerfileValue, execForm, UnsafeRawText } from '../dockerfile/quote.js';
 import type { Diagnostic } from '../errors.js';
-import type { ParsedManifest } from '../config/load.js';
-import type { ValueMap } from '../config/types.js';
-import { BUILD_ARG_FENCE, buildArgsIn } from '../config/variables.js';
-import type { InheritedImage, ResolvedLayer } from '../graph/inherit.js';
-import { lockKey, pinned, type Lock } from '../lock/lockfile.js';
-import { dockerfileValue, MissingTemplateValue, tidy, UnsafeRawText, type CompiledTemplates } from './templates.js';
+import { type InheritedImage, layersOfImage } from '../family/inherit.js';
+import { contextPathsOf } from '../layers/index.js';
+import type { ParsedManifest } from '../manifest/load.js';
+import type { ResolvedLayer, ValueMap } from '../manifest/types.js';
+import { type CompiledTemplates, MissingTemplateValue, tidy } from './templates.js';
 
 export interface RenderInputs {
   manifest: ParsedManifest;
@@ -14,8 +16,8 @@ export interface RenderInputs {
   defaults: Readonly<Record<string, string>>;
   /** The reference an image of this manifest has with the default release variables (for `from`). */
   defaultReference: (name: string) => string;
-  /** Digests of external bases (images.lock.yaml): a locked base is rendered as `<ref>@sha256:…`. */
-  lock?: Lock;
+  /** An external base as the Dockerfile names it: `<ref>@sha256:…` when images.lock.yaml pins it. */
+  pinBase: (reference: string) => string;
 }
 
 export interface RenderedImage {
@@ -24,9 +26,10 @@ export interface RenderedImage {
   dockerignore?: string;
 }
 
-/** The ARG that holds a stage's base image: BASE_IMAGE for the image, <STAGE>_BASE_IMAGE for extra stages. */
-export function baseArgName(stage?: string): string {
-  return stage === undefined ? 'BASE_IMAGE' : `${stage.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_BASE_IMAGE`;
+export class RenderError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
 }
 
 interface Pair {
@@ -40,99 +43,121 @@ function pairs(map: ValueMap | undefined): Pair[] {
     .map(([name, value]) => ({ name, value: dockerfileValue(value) }));
 }
 
-function fence(name: string): string {
-  return `${BUILD_ARG_FENCE}\${${name}}${BUILD_ARG_FENCE}`;
+/**
+ * The `ARG` lines a stage needs for the release variables its values read, each declared once, just before its first
+ * use (so the build cache above it survives a version bump).
+ */
+function argDeclarations(defaults: Readonly<Record<string, string>>) {
+  return (declared: Set<string>, value: unknown): string[] =>
+    buildArgsIn(value)
+      .filter((name) => !declared.has(name) && declared.add(name))
+      .map((name) => `ARG ${name}=${dockerfileValue(defaults[name] ?? '')}`);
 }
 
-function execForm(words: readonly string[]): string {
-  return `[${words.map((word) => JSON.stringify(word)).join(', ')}]`;
-}
-
-export class RenderError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
-    super(diagnostic.message);
+/** A layer's template failed: say what the layer lacks, or what the template did wrong. */
+function layerProblem(layer: ResolvedLayer, error: unknown): string {
+  const template = `templates/layers/${layer.kind}.hbs`;
+  const message = (error as Error).message;
+  if (error instanceof UnsafeRawText) return `the ${layer.kind} layer: ${message}`;
+  if (error instanceof MissingTemplateValue) {
+    return `the ${layer.kind} layer does not set a parameter that ${template}${error.line === undefined ? '' : `:${error.line}`} passes to \`${error.helper}\``;
   }
+  const missing = /^"([^"]+)" not defined/.exec(message)?.[1];
+  if (missing) return `the ${layer.kind} layer needs \`${missing}\`, which it does not set (${template} uses it)`;
+  return `${template} failed for this layer: ${message}`;
+}
+
+interface StageInput {
+  name?: string;
+  base: string;
+  args?: ValueMap;
+  env?: ValueMap;
+  workdir?: string;
+  user?: string;
+  layers: ResolvedLayer[];
+}
+
+/** What rendering one image shares across its stages: the inputs, and the global ARGs its FROM lines read. */
+interface ImageRendering {
+  image: InheritedImage;
+  inputs: RenderInputs;
+  declare: ReturnType<typeof argDeclarations>;
+  globalArgs: Set<string>;
+  globalArgLines: string[];
+}
+
+function renderLayer(layer: ResolvedLayer, stageArgs: Set<string>, stageName: string | undefined, { image, inputs, declare }: ImageRendering): string {
+  const buildArgs = new Set(buildArgsIn(layer.params));
+  const template = inputs.templates.layers.get(layer.kind)!;
+  let text: string;
+  try {
+    text = template(layer.params, { data: { image: { name: image.name }, stage: stageName ?? null, defaults: inputs.defaults, buildArgs } });
+  } catch (error) {
+    throw new RenderError({ location: inputs.manifest.locate(layer.path, 'key'), message: layerProblem(layer, error) });
+  }
+  // The template may read release variables (buildArg): their ARGs go just before the layer.
+  return [
+    ...declare(
+      stageArgs,
+      [...buildArgs].map((name) => fenced(`\${${name}}`)),
+    ),
+    text.trim(),
+  ].join('\n');
+}
+
+function renderStage(stage: StageInput, rendering: ImageRendering) {
+  const { declare } = rendering;
+  const args = new Set<string>();
+  const baseArg = baseArgName(stage.name);
+  rendering.globalArgLines.push(...declare(rendering.globalArgs, stage.base), `ARG ${baseArg}=${dockerfileValue(stage.base)}`);
+  const argLines = declare(args, stage.args);
+  for (const { name, value } of pairs(stage.args)) {
+    args.add(name);
+    argLines.push(`ARG ${name}=${value}`);
+  }
+  const envArgs = declare(args, stage.env);
+  return {
+    name: stage.name ?? null,
+    baseArg,
+    args: argLines,
+    envArgs,
+    env: pairs(stage.env),
+    workdir: stage.workdir ?? null,
+    user: stage.user ?? null,
+    layers: stage.layers.map((layer) => renderLayer(layer, args, stage.name, rendering)),
+    argsDeclared: args,
+  };
 }
 
 /** Render one image's Dockerfile (and .dockerignore) from its resolved definition. */
 export function renderImage(image: InheritedImage, inputs: RenderInputs): RenderedImage {
-  const { manifest, templates, defaults } = inputs;
-  const declaredArgs = (stage: Set<string>, value: unknown): string[] =>
-    buildArgsIn(value)
-      .filter((name) => !stage.has(name) && stage.add(name))
-      .map((name) => `ARG ${name}=${dockerfileValue(defaults[name] ?? '')}`);
-
-  const globalArgs = new Set<string>();
-  const globalArgLines: string[] = [];
-
-  const renderLayers = (layers: ResolvedLayer[], stageArgs: Set<string>, stageName: string | undefined) =>
-    layers.map((layer) => {
-      const template = templates.layers.get(layer.kind)!;
-      let text: string;
-      const buildArgs = new Set(buildArgsIn(layer.params));
-      try {
-        text = template(layer.params, { data: { image: { name: image.name }, stage: stageName ?? null, defaults, buildArgs } });
-      } catch (error) {
-        const template = `templates/layers/${layer.kind}.hbs`;
-        const missing = /^"([^"]+)" not defined/.exec((error as Error).message)?.[1];
-        let message = `${template} failed for this layer: ${(error as Error).message}`;
-        if (missing) message = `the ${layer.kind} layer needs \`${missing}\`, which it does not set (${template} uses it)`;
-        if (error instanceof UnsafeRawText) message = `the ${layer.kind} layer: ${error.message}`;
-        if (error instanceof MissingTemplateValue) {
-          message = `the ${layer.kind} layer does not set a parameter that ${template}${error.line === undefined ? '' : `:${error.line}`} passes to \`${error.helper}\``;
-        }
-        throw new RenderError({ location: manifest.locate(layer.path, 'key'), message });
-      }
-      return [...declaredArgs(stageArgs, [...buildArgs].map(fence)), text.trim()].join('\n');
-    });
-
-  const stageOf = (options: { name?: string; base: string; args?: ValueMap; env?: ValueMap; workdir?: string; user?: string; layers: ResolvedLayer[] }) => {
-    const args = new Set<string>();
-    const baseArg = baseArgName(options.name);
-    globalArgLines.push(...declaredArgs(globalArgs, options.base), `ARG ${baseArg}=${dockerfileValue(options.base)}`);
-    const argArgs = declaredArgs(args, options.args);
-    const argLines = [...argArgs, ...pairs(options.args).map(({ name, value }) => (args.add(name), `ARG ${name}=${value}`))];
-    const envArgs = declaredArgs(args, options.env);
-    return {
-      name: options.name ?? null,
-      baseArg,
-      args: argLines,
-      envArgs,
-      env: pairs(options.env),
-      workdir: options.workdir ?? null,
-      user: options.user ?? null,
-      layers: renderLayers(options.layers, args, options.name),
-      argsDeclared: args,
-    };
-  };
-
+  const { manifest, templates } = inputs;
+  const rendering: ImageRendering = { image, inputs, declare: argDeclarations(inputs.defaults), globalArgs: new Set(), globalArgLines: [] };
   const { spec } = image;
-  const external = (reference: string) => pinned(reference, inputs.lock, lockKey(reference, defaults));
-  const stages = image.stages.map((stage) => stageOf({ ...stage, base: external(stage.base) }));
-  const base = spec.from !== undefined ? inputs.defaultReference(spec.from) : external(spec.base!);
-  const final = stageOf({ base, args: spec.args, env: spec.env, workdir: spec.workdir, layers: image.layers });
-  const labelArgs = declaredArgs(final.argsDeclared, spec.labels);
-
-  const context = {
-    // The file's own name, not the path it was read by: the header must not depend on where generate ran.
-    manifestFile: posix.basename(manifest.file.split(sep).join('/')),
-    name: image.name,
-    description: spec.description ?? null,
-    from: spec.from ?? null,
-    globalArgs: globalArgLines,
-    stages,
-    final: {
-      ...final,
-      labelArgs,
-      labels: pairs(spec.labels),
-      expose: (spec.expose ?? []).map(String),
-      volumes: spec.volumes ?? [],
-      runAs: spec.user ?? null,
-      entrypoint: spec.entrypoint ? execForm(spec.entrypoint) : null,
-      cmd: spec.cmd ? execForm(spec.cmd) : null,
-    },
-  };
-  const dockerfile = tidy(templates.skeleton(context));
+  const stages = image.stages.map((stage) => renderStage({ ...stage, base: inputs.pinBase(stage.base) }, rendering));
+  const base = spec.from !== undefined ? inputs.defaultReference(spec.from) : inputs.pinBase(spec.base!);
+  const final = renderStage({ base, args: spec.args, env: spec.env, workdir: spec.workdir, layers: image.layers }, rendering);
+  const dockerfile = tidy(
+    templates.skeleton({
+      // The file's own name, not the path it was read by: the header must not depend on where generate ran.
+      manifestFile: posix.basename(manifest.file.split(sep).join('/')),
+      name: image.name,
+      description: spec.description ?? null,
+      from: spec.from ?? null,
+      globalArgs: rendering.globalArgLines,
+      stages,
+      final: {
+        ...final,
+        labelArgs: rendering.declare(final.argsDeclared, spec.labels),
+        labels: pairs(spec.labels),
+        expose: (spec.expose ?? []).map(String),
+        volumes: spec.volumes ?? [],
+        runAs: spec.user ?? null,
+        entrypoint: spec.entrypoint ? execForm(spec.entrypoint) : null,
+        cmd: spec.cmd ? execForm(spec.cmd) : null,
+      },
+    }),
+  );
   if (dockerfile.includes(BUILD_ARG_FENCE)) {
     throw new RenderError({
       location: manifest.locate(['images', image.name], 'key'),
@@ -142,21 +167,8 @@ export function renderImage(image: InheritedImage, inputs: RenderInputs): Render
   return { dockerfile, ...dockerignoreFor(image) };
 }
 
-/** Context paths the image copies: the only files its build needs to send. */
-export function contextPathsOf(image: InheritedImage): string[] {
-  const paths = new Set<string>();
-  for (const layer of [...image.stages.flatMap((stage) => stage.layers), ...image.layers]) {
-    if (layer.kind === 'pip') for (const file of (layer.params.requirements as string[] | undefined) ?? []) paths.add(file);
-    if (layer.kind === 'copy' && layer.params.from === undefined) {
-      const sources = layer.params.src;
-      for (const source of Array.isArray(sources) ? sources : [sources]) paths.add(String(source).replace(/\/+$/, ''));
-    }
-  }
-  return [...paths];
-}
-
 function dockerignoreFor(image: InheritedImage): { dockerignore?: string } {
-  const paths = contextPathsOf(image);
+  const paths = contextPathsOf(layersOfImage(image));
   // Copying the whole context (`.`) needs all of it: no ignore file then.
   if (paths.length === 0 || paths.some((path) => path === '' || path === '.' || path === './')) return {};
   return {

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
-import { splitBuildArgs } from '../config/variables.js';
+import { copyPaths, dockerfileValue, rawText, shellWord } from '../dockerfile/quote.js';
 import { MlrunImagesError } from '../errors.js';
+import { DEVELOPMENT_VERSION_CASE } from '../mlrun/naming.js';
 
 /** Template sources by path relative to the templates folder (`Dockerfile.hbs`, `layers/apt.hbs`, `partials/x.hbs`). */
 export type TemplateSources = Readonly<Record<string, string>>;
@@ -21,60 +22,6 @@ export function layerKindsOf(sources: TemplateSources): string[] {
     .filter((path) => path.startsWith(LAYER_PREFIX) && path.endsWith(EXTENSION))
     .map((path) => path.slice(LAYER_PREFIX.length, -EXTENSION.length))
     .sort();
-}
-
-const SAFE_SHELL_WORD = /^[A-Za-z0-9@%+=:,./_-]+$/;
-const SAFE_DOCKERFILE_VALUE = /^[A-Za-z0-9@%+=:,./_${}-]+$/;
-const SAFE_PATH = /^[A-Za-z0-9@%+=:,./_*?-]+$/;
-
-/** A shell word: single-quoted unless plain; build arguments become "${NAME}" so the shell expands them. */
-export function shellWord(value: unknown): string {
-  return (
-    splitBuildArgs(String(value))
-      .map(({ literal, expression }) => {
-        if (expression !== undefined) return `"${expression}"`;
-        if (literal === '') return '';
-        return SAFE_SHELL_WORD.test(literal) ? literal : `'${literal.replace(/'/g, `'\\''`)}'`;
-      })
-      .join('') || "''"
-  );
-}
-
-/** A value for ENV, LABEL or ARG: double-quoted unless plain; `$NAME` is left for the Dockerfile to expand. */
-export function dockerfileValue(value: unknown): string {
-  const text = splitBuildArgs(String(value))
-    .map(({ literal, expression }) => expression ?? literal.replace(/[\\"]/g, '\\$&'))
-    .join('');
-  return SAFE_DOCKERFILE_VALUE.test(text) ? text : `"${text}"`;
-}
-
-/**
- * What would make raw shell text break out of its line in a Dockerfile: a trailing backslash joins the
- * next instruction, a heredoc swallows the lines after it, a comment hides the commands joined after it.
- */
-export function rawTextProblem(text: string): string | undefined {
-  if (/\\\s*$/.test(text)) return 'may not end with a backslash: write each command as its own list item';
-  if (/<<-?\s*["']?[A-Za-z_]/.test(text)) return 'may not open a heredoc (<<WORD): it would swallow the lines after it; put the text in a file and copy it';
-  if (/(^|\s)#/.test(text)) return 'may not hold a # comment: it would hide the commands joined after it; put comments in the YAML';
-  return undefined;
-}
-
-/** Text printed as written (raw shell), build arguments as `${NAME}` for the shell to expand. */
-export function rawText(value: unknown): string {
-  const text = splitBuildArgs(String(value))
-    .map(({ literal, expression }) => expression ?? literal)
-    .join('');
-  const problem = rawTextProblem(text);
-  if (problem) throw new UnsafeRawText(`\`${text}\` ${problem}`);
-  return text;
-}
-
-export class UnsafeRawText extends Error {}
-
-/** The source/destination list of COPY: plain words, or the JSON form when a path needs quoting. */
-export function copyPaths(sources: unknown, destination: unknown): string {
-  const paths = [...(Array.isArray(sources) ? sources : [sources]), destination].map(String);
-  return paths.every((path) => SAFE_PATH.test(path) && !path.startsWith('-')) ? paths.join(' ') : JSON.stringify(paths);
 }
 
 /** A template passed nothing to a helper that prints a value: a parameter the layer does not set. */
@@ -128,6 +75,7 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
         .join(''),
     bracketed: (list: unknown) => (Array.isArray(list) && list.length > 0 ? `[${list.join(',')}]` : ''),
     argRef: (name: unknown) => `\${${String(name)}}`,
+    developmentVersions: () => DEVELOPMENT_VERSION_CASE,
     buildArg: (name: unknown, options: { data?: { buildArgs?: Set<string> } }) => {
       options.data?.buildArgs?.add(String(name));
       return `\${${String(name)}}`;

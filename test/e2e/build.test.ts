@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/files.js';
+import { PACKAGE_ROOT } from '../../src/cli/files.js';
 
 /**
  * End-to-end: real builds on the local engine and pushes to the registry on 127.0.0.1:5000 that

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/files.js';
+import { PACKAGE_ROOT } from '../../src/cli/files.js';
 import { LINT_RULES, lintFamily, RULE_IDS, type Finding, type LintInputs, type RuleId } from '../../src/lint/lint.js';
 import { load, problemsOf, yaml, type LoadOptions } from '../helpers.js';
 
@@ -10,7 +10,7 @@ const NO_DOCKERFILE_PROBLEMS: LintInputs['validateDockerfile'] = () => [];
 
 interface LintOptions extends LoadOptions {
   production?: boolean;
-  requirementFiles?: Record<string, string>;
+  files?: Record<string, string>;
   dockerfiles?: Record<string, { path: string; text: string }>;
   validateDockerfile?: LintInputs['validateDockerfile'];
 }
@@ -18,12 +18,12 @@ interface LintOptions extends LoadOptions {
 /** lintFamily on an inline manifest, with requirement files and generated Dockerfiles given in memory. */
 function lint(
   text: string,
-  { production = false, requirementFiles = {}, dockerfiles = {}, validateDockerfile = NO_DOCKERFILE_PROBLEMS, ...loadOptions }: LintOptions = {},
+  { production = false, files = {}, dockerfiles = {}, validateDockerfile = NO_DOCKERFILE_PROBLEMS, ...loadOptions }: LintOptions = {},
 ): Finding[] {
   return lintFamily({
     family: load(text, loadOptions),
     production,
-    requirementFiles: new Map(Object.entries(requirementFiles)),
+    files: new Map(Object.entries(files)),
     dockerfiles: new Map(Object.entries(dockerfiles)),
     validateDockerfile,
   });
@@ -116,7 +116,7 @@ describe('lintFamily: one manifest, its exact findings', () => {
       name: 'a requirement file: comments, blank lines and options are skipped, includes are followed, the open line is found at its line',
       manifest: image('python:3.9', '      - pip:', '          requirements: [requirements/x.txt]'),
       options: {
-        requirementFiles: { 'requirements/x.txt': REQUIREMENTS, 'requirements/other.txt': 'flask\n', 'requirements/constraints.txt': 'click==8.1.7\n' },
+        files: { 'requirements/x.txt': REQUIREMENTS, 'requirements/other.txt': 'flask\n', 'requirements/constraints.txt': 'click==8.1.7\n' },
       },
       expected: [
         `requirements/other.txt:1:1: warning [pip-unpinned] ${PIP_NOT_PINNED('flask')}`,
@@ -127,7 +127,7 @@ describe('lintFamily: one manifest, its exact findings', () => {
       name: 'hash-pinned requirements (pip-compile --generate-hashes) are pinned; an editable branch is not',
       manifest: image('python:3.9', '      - pip:', '          requirements: [requirements/x.txt]'),
       options: {
-        requirementFiles: {
+        files: {
           'requirements/x.txt': [
             `numpy==1.26.4 --hash=${DIGEST}`,
             'pandas==2.2.2 \\',
@@ -145,7 +145,7 @@ describe('lintFamily: one manifest, its exact findings', () => {
     {
       name: 'a requirement file that is missing, or an include that is, is an error (the build would fail to copy it)',
       manifest: image('python:3.9', '      - pip:', '          requirements: [requirements/x.txt, requirements/y.txt]'),
-      options: { requirementFiles: { 'requirements/y.txt': '-r gone.txt\n' } },
+      options: { files: { 'requirements/y.txt': '-r gone.txt\n' } },
       expected: [
         'images.yaml:7:26: error [missing-file] requirement file `requirements/x.txt` does not exist: the build would fail to copy it',
         'requirements/y.txt:1:1: error [missing-file] requirement file `requirements/gone.txt` does not exist: the build would fail to copy it',
@@ -234,7 +234,7 @@ describe('lintFamily: one manifest, its exact findings', () => {
     // The rule does not rely on that check: a family whose layer has no version (built in code) is still reported.
     const family = load(image('python:3.9', '      - openmpi:', '          source: conda-forge', '          version: 4.1.5'));
     delete family.images.get('a')!.layers[0]!.params.version;
-    const findings = lintFamily({ family, production: false, requirementFiles: new Map(), dockerfiles: new Map(), validateDockerfile: NO_DOCKERFILE_PROBLEMS });
+    const findings = lintFamily({ family, production: false, files: new Map(), dockerfiles: new Map(), validateDockerfile: NO_DOCKERFILE_PROBLEMS });
     expect(findings.map(show)).toEqual([
       'images.yaml:6:9: warning [version-unpinned] OpenMPI version `` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)',
     ]);
@@ -444,7 +444,7 @@ describe('the list of findings', () => {
       '    layers:',
       '      - pip: {requirements: [requirements/x.txt]}',
     );
-    expect(lines(manifest, { requirementFiles: { 'requirements/x.txt': 'requests\n' } })).toEqual([
+    expect(lines(manifest, { files: { 'requirements/x.txt': 'requests\n' } })).toEqual([
       `requirements/x.txt:1:1: warning [pip-unpinned] ${PIP_NOT_PINNED('requests')}`,
     ]);
   });
@@ -463,7 +463,7 @@ describe('the list of findings', () => {
       '    base: ubuntu',
     );
     const findings = lint(manifest, {
-      requirementFiles: { 'requirements/a.txt': 'x\ny\n', 'requirements/b.txt': 'pinned==1\nz\n' },
+      files: { 'requirements/a.txt': 'x\ny\n', 'requirements/b.txt': 'pinned==1\nz\n' },
       dockerfiles: { z: { path: 'generated/z/Dockerfile', text: '' }, a: { path: 'generated/a/Dockerfile', text: '' } },
       validateDockerfile: () => [
         { line: 3, col: 1, message: 'later' },

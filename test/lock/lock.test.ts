@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli.js';
-import { externalBases, formatLock, lockCoverage, parseLock, pinned, type LockEntry } from '../../src/lock/lockfile.js';
+import { externalBases, lockCoverage } from '../../src/lock/bases.js';
+import { formatLock, parseLock, pinned, type LockEntry } from '../../src/lock/lockfile.js';
 import { load, render, yaml } from '../helpers.js';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
@@ -112,16 +113,17 @@ describe('mlrun-images lock', () => {
     let refusing: Server;
     let refusingPort: number;
     beforeAll(async () => {
-      const probe = createServer();
-      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-      closedPort = (probe.address() as { port: number }).port;
-      await new Promise((resolve) => probe.close(resolve));
       refusing = createServer((request, response) => {
         if (request.url === '/v2/') return void response.writeHead(200).end('{}');
         response.writeHead(request.url?.includes('/missing/') ? 404 : 401, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"DENIED"}]}');
       });
       await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
       refusingPort = (refusing.address() as { port: number }).port;
+      // A port that was free a moment ago, taken after the refusing server so the two cannot be the same.
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      closedPort = (probe.address() as { port: number }).port;
+      await new Promise((resolve) => probe.close(resolve));
     });
     afterAll(() => new Promise((resolve) => refusing.close(resolve)));
 

@@ -2,7 +2,7 @@ import { validate } from 'dockerfile-utils';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/files.js';
+import { PACKAGE_ROOT } from '../../src/cli/files.js';
 import { problemsOf, render, TEMPLATES, yaml } from '../helpers.js';
 
 const defaultManifest = readFileSync(join(PACKAGE_ROOT, 'images.yaml'), 'utf8');

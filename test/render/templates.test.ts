@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { copyPaths, dockerfileValue, shellWord, tidy } from '../../src/render/templates.js';
+import { copyPaths, dockerfileValue, shellWord } from '../../src/dockerfile/quote.js';
+import { tidy } from '../../src/render/templates.js';
 
 const fenced = (expression: string) => `\u0000${expression}\u0000`;
 

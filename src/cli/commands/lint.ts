@@ -1,0 +1,94 @@
+/** `lint [--production] [--format text|json]`: the edge that reads the files lint looks at, and prints the findings. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { formatDiagnostic, UsageError } from '../../errors.js';
+import type { Family } from '../../family/family.js';
+import { layerKind } from '../../layers/index.js';
+import { contextFilePath } from '../../manifest/grammar.js';
+import { type Finding, LINT_RULES, lintFamily } from '../../lint/lint.js';
+import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
+import { flagOption, type Invocation, stringOption } from '../invocation.js';
+import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
+
+/** The files the layers read for lint (requirement files and what they include), from each image's build context. */
+function readLintFiles(family: Family, folder: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of family.order) {
+    const { context } = family.graph.image(name).spec;
+    for (const layer of family.graph.layersOf(name)) {
+      const reads = layerKind(layer.kind).lintReads;
+      if (!reads) continue;
+      const pending = reads.files(layer.params).map((file) => contextFilePath(context, file));
+      for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+        if (files.has(path) || !existsSync(join(folder, path))) continue;
+        const text = readFileSync(join(folder, path), 'utf8');
+        files.set(path, text);
+        pending.push(...reads.includes(path, text));
+      }
+    }
+  }
+  return files;
+}
+
+/** Run the lint rules; the pinning rules fail the run (exit 1) with --production. */
+export async function collectFindings(
+  family: Family,
+  files: GeneratedFiles,
+  folder: string,
+  production: boolean,
+  cwd: string,
+  images?: readonly string[],
+): Promise<Finding[]> {
+  const { validate } = await import('dockerfile-utils');
+  const outDir = relative(cwd, join(folder, 'generated')) || '.';
+  const dockerfiles = new Map([...family.order].map((name) => [name, { path: `${outDir}/${name}/Dockerfile`, text: files.get(`${name}/Dockerfile`) ?? '' }]));
+  return lintFamily({
+    family,
+    production,
+    files: readLintFiles(family, folder),
+    dockerfiles,
+    ...(images ? { images } : {}),
+    shownPath: (path) => relative(cwd, join(folder, path)) || path,
+    validateDockerfile: (text) =>
+      validate(text).map((problem) => ({
+        line: problem.range.start.line + 1,
+        col: problem.range.start.character + 1,
+        message: typeof problem.message === 'string' ? problem.message : problem.message.value,
+      })),
+  });
+}
+
+export function formatFindings(findings: readonly Finding[]): string {
+  const shown = findings.filter((finding) => !finding.suppressed);
+  const lines = shown.map((finding) => formatDiagnostic({ location: finding.location, message: `${finding.severity} [${finding.rule}] ${finding.message}` }));
+  const count = (severity: string) => shown.filter((finding) => finding.severity === severity).length;
+  const suppressed = findings.length - shown.length;
+  lines.push(
+    `${count('error')} error(s), ${count('warning')} warning(s), ${count('note')} note(s)${suppressed > 0 ? `; ${suppressed} switched off in the manifest` : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function findingsJson(findings: readonly Finding[]): string {
+  const entries = findings.map(({ rule, severity, location, message, image, suppressed }) => ({
+    rule,
+    severity,
+    file: location.file,
+    line: location.line,
+    col: location.col,
+    message,
+    ...(image ? { image } : {}),
+    ...(suppressed ? { suppressed } : {}),
+  }));
+  return `${JSON.stringify({ rules: LINT_RULES, findings: entries }, null, 2)}\n`;
+}
+
+export async function lintCommand(invocation: Invocation, io: CliIo): Promise<number> {
+  const format = stringOption(invocation, 'format') ?? 'text';
+  const { family, templates } = loadProject(invocation, io);
+  const files = renderFamily(family, templates, lockFor(invocation, family)?.bases);
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format expects text or json, got \`${format}\``);
+  const findings = await collectFindings(family, files, manifestDir(invocation), flagOption(invocation, 'production'), io.cwd);
+  io.stdout.write(format === 'json' ? findingsJson(findings) : formatFindings(findings));
+  return findings.some((finding) => finding.severity === 'error' && !finding.suppressed) ? 1 : 0;
+}

@@ -1,0 +1,211 @@
+/**
+ * The one table of command-line options: the parser, the usage text and the README's option tables all come from it.
+ */
+
+export const COMMAND_NAMES = ['generate', 'list', 'graph', 'build', 'resolve', 'lint', 'lock'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export interface OptionSpec {
+  name: string;
+  short?: string;
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  /** The value's placeholder in help (`FILE`). */
+  value?: string;
+  /** The commands it means something to; `all` for every command. */
+  commands: readonly CommandName[] | 'all';
+  /** The environment variable read when the option is not given. */
+  env?: string;
+  /** The default, as the README's tables show it. */
+  default?: string;
+  /** One line for `--help`. */
+  help: string;
+  /** The README's description, when it says more than the help line. */
+  doc?: string;
+}
+
+export const OPTIONS = [
+  {
+    name: 'manifest',
+    short: 'f',
+    type: 'string',
+    value: 'FILE',
+    commands: 'all',
+    help: 'the manifest (default: images.yaml)',
+    doc: 'the manifest (default `images.yaml` in the current folder)',
+  },
+  {
+    name: 'out',
+    short: 'o',
+    type: 'string',
+    value: 'DIR',
+    commands: ['generate'],
+    help: 'where generate writes (default: generated/ beside the manifest)',
+    doc: 'where `generate` writes (default `generated/` beside the manifest)',
+  },
+  {
+    name: 'set',
+    type: 'string',
+    multiple: true,
+    value: 'NAME=VALUE',
+    commands: 'all',
+    help: 'set a variable (overrides the environment and the default); repeatable',
+    doc: 'give a variable a value; repeatable; beats the environment and the default',
+  },
+  {
+    name: 'check',
+    type: 'boolean',
+    commands: ['generate', 'lock'],
+    help: 'exit 1 with a diff when the output (or images.lock.yaml) is not what would be written',
+  },
+  {
+    name: 'locked',
+    type: 'boolean',
+    commands: ['generate', 'build'],
+    help: 'fail when a base image is not in images.lock.yaml',
+    doc: 'fail when an external base is missing from `images.lock.yaml` (locked bases are always built by digest)',
+  },
+  {
+    name: 'engine',
+    type: 'string',
+    value: 'NAME',
+    commands: ['build'],
+    env: 'MLRUN_BUILD_ENGINE',
+    help: 'docker, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)',
+    doc: '`docker`, `podman` or `buildah`; default the environment variable `MLRUN_BUILD_ENGINE`, else the first of the three that answers. docker builds with BuildKit when its buildx plugin answers, else with the classic builder',
+  },
+  {
+    name: 'concurrency',
+    type: 'string',
+    value: 'N',
+    commands: ['build'],
+    help: 'images built at the same time (default: the CPU count, at least 2)',
+  },
+  {
+    name: 'no-deps',
+    type: 'boolean',
+    commands: ['build'],
+    help: "build only the named images, on their parents' references as they are",
+    doc: "build only the named images, on their parents' references as they are (pulled or built before)",
+  },
+  {
+    name: 'push',
+    type: 'boolean',
+    commands: ['build'],
+    help: 'push each image as soon as it is built',
+    doc: "push each image as soon as it is built (its children may still be building). A failed push is tried 3 times (waiting 2 s, then 5 s) unless the registry refuses the credentials. Credentials come from the engine's own login (`docker login`) and never appear in output or logs",
+  },
+  {
+    name: 'no-cache',
+    type: 'boolean',
+    commands: ['build'],
+    env: 'MLRUN_NO_CACHE',
+    help: "build without the engine's cache (also when MLRUN_NO_CACHE is non-empty)",
+    doc: "build without the engine's cache; also when `MLRUN_NO_CACHE` is non-empty (MLRun's convention)",
+  },
+  {
+    name: 'pull',
+    type: 'boolean',
+    commands: ['build'],
+    help: 'refresh external base images',
+    doc: 'refresh external base images (never the parent of a `from` image: it may exist only locally)',
+  },
+  {
+    name: 'cache-from',
+    type: 'string',
+    multiple: true,
+    value: 'REF',
+    commands: ['build'],
+    help: 'use REF as build cache; repeatable (MLRUN_DOCKER_CACHE_FROM_TAG adds <prefix>/<image>:<tag>)',
+    doc: "use REF as build cache; repeatable (podman and buildah are given REF's repository: they refuse a tag). With `MLRUN_DOCKER_CACHE_FROM_TAG=TAG` (MLRun's convention) each image first pulls `<registry><repo>/<image>:TAG` (a failed pull is not an error) and uses it as cache",
+  },
+  {
+    name: 'base-registry',
+    type: 'string',
+    value: 'PREFIX',
+    commands: ['build', 'lock'],
+    env: 'MLRUN_BASE_REGISTRY',
+    help: 'prefix every external base with PREFIX, a mirror (default: MLRUN_BASE_REGISTRY)',
+    doc: "prefix every external `base` (and stage base) with PREFIX, as MLRun's vendor registry does: `--base-registry mirror.local:5000` builds `python:3.9-slim` from `mirror.local:5000/python:3.9-slim`. Default: `MLRUN_BASE_REGISTRY`. This is how air-gapped sites build",
+  },
+  {
+    name: 'json',
+    type: 'string',
+    value: 'FILE',
+    commands: ['build'],
+    help: 'write a summary: per image its reference, status, duration, image id and pushed digest',
+    doc: 'write a summary: per image its reference, status, duration, start and end, image id, pushed digest, log file',
+  },
+  {
+    name: 'dry-run',
+    type: 'boolean',
+    commands: ['build'],
+    help: 'print the engine commands in order and run nothing',
+    doc: 'print the engine commands in order and run nothing (the engine is not asked; pass `--engine` for podman or buildah)',
+  },
+  {
+    name: 'production',
+    type: 'boolean',
+    commands: ['build', 'lint'],
+    help: 'the pinning rules are errors (exit 1); build --production refuses what lint rejects',
+    doc: 'run `lint --production` first and refuse to build when it finds an error',
+  },
+  { name: 'format', type: 'string', value: 'text|json', commands: ['lint'], help: 'text (default) or json' },
+  {
+    name: 'update',
+    type: 'boolean',
+    commands: ['lock'],
+    help: "resolve the digests again (of every base, or of the named images' bases: lock --update IMAGE...)",
+  },
+  { name: 'images-tag', type: 'string', value: 'TAG', commands: ['resolve'], env: 'MLRUN_IMAGES_TAG', help: 'the images tag' },
+  { name: 'client-version', type: 'string', value: 'V', commands: ['resolve'], help: "the client's MLRun version" },
+  { name: 'client-python-version', type: 'string', value: 'V', commands: ['resolve'], help: "the client's python version" },
+  { name: 'server-version', type: 'string', value: 'V', commands: ['resolve'], help: "the server's MLRun version" },
+  { name: 'images-registry', type: 'string', value: 'R', commands: ['resolve'], env: 'MLRUN_IMAGES_REGISTRY', help: 'the registry of MLRun images' },
+  {
+    name: 'vendor-images-registry',
+    type: 'string',
+    value: 'R',
+    commands: ['resolve'],
+    env: 'MLRUN_VENDOR_IMAGES_REGISTRY',
+    help: 'the registry of other images',
+  },
+  {
+    name: 'images-to-enrich-registry',
+    type: 'string',
+    value: 'PATTERNS',
+    commands: ['resolve'],
+    env: 'MLRUN_IMAGES_TO_ENRICH_REGISTRY',
+    default: '^mlrun/*,python:3.9',
+    help: 'comma-separated patterns of the images the registries are put in front of',
+  },
+  { name: 'help', short: 'h', type: 'boolean', commands: 'all', help: 'this help', doc: 'usage' },
+  { name: 'version', short: 'v', type: 'boolean', commands: 'all', help: "the tool's version", doc: 'version' },
+] as const satisfies readonly OptionSpec[];
+
+export type OptionName = (typeof OPTIONS)[number]['name'];
+export type OptionValues = Partial<Record<OptionName, string | boolean | string[]>>;
+
+export function optionSpec(name: string): OptionSpec | undefined {
+  return (OPTIONS as readonly OptionSpec[]).find((option) => option.name === name);
+}
+
+/** The commands an option belongs to. */
+export function commandsOf(option: OptionSpec): readonly CommandName[] {
+  return option.commands === 'all' ? COMMAND_NAMES : option.commands;
+}
+
+/** `-f, --manifest FILE` as help and the README write it. */
+export function optionSignature(option: OptionSpec): string {
+  return `${option.short ? `-${option.short}, ` : ''}--${option.name}${option.value ? ` ${option.value}` : ''}`;
+}
+
+/** The parser's option table (node:util parseArgs). */
+export function parserOptions(): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
+  return Object.fromEntries(
+    OPTIONS.map((option: OptionSpec) => [
+      option.name,
+      { type: option.type, ...(option.short ? { short: option.short } : {}), ...(option.multiple ? { multiple: true } : {}) },
+    ]),
+  );
+}

@@ -1,0 +1,23 @@
+import type { BuildRequest, Command, Engine, EngineModule } from './engine.js';
+import { ociBuildArgs, ociTransfers } from './podman.js';
+
+export function buildahEngine(): Engine {
+  return {
+    name: 'buildah',
+    label: 'buildah',
+    capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: false },
+    buildCommand: (request: BuildRequest): Command => ({ command: 'buildah', args: ['build', '--layers', ...ociBuildArgs(request)] }),
+    imageIdCommand: (reference) => ({ command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', reference] }),
+    ...ociTransfers('buildah'),
+  };
+}
+
+export const buildah: EngineModule = {
+  name: 'buildah',
+  priority: 3,
+  async detect(runner) {
+    const probe = await runner.run({ command: 'buildah', args: ['version'] });
+    return probe.exitCode === 0 ? buildahEngine() : undefined;
+  },
+  assumed: buildahEngine,
+};

@@ -1,0 +1,95 @@
+/**
+ * A container engine: one module each (docker.ts, podman.ts, buildah.ts), one interface, capabilities as data.
+ * Engine command lines are built by pure functions; one small runner (process.ts) spawns them.
+ */
+import { formatReference, parseReference } from '../reference.js';
+import { shellWord } from '../dockerfile/quote.js';
+import type { Command, ProcessRunner } from './process.js';
+
+export type { Command } from './process.js';
+
+export const ENGINE_NAMES = ['docker', 'podman', 'buildah'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** What an engine can do; the scheduler asks these instead of the engine's name. */
+export interface EngineCapabilities {
+  /** Built images stay in a local image store, where they can be inspected, run and pushed from. */
+  localImageStore: boolean;
+  /** Pushes as part of the build, in one step. */
+  pushesWhileBuilding: boolean;
+  /** Builds a whole graph of images in one call. */
+  buildsGraphs: boolean;
+  /** Runs containers from the images it built (image tests). */
+  runsContainers: boolean;
+}
+
+/** One image build, as an engine needs it. */
+export interface BuildRequest {
+  reference: string;
+  dockerfile: string;
+  context: string;
+  buildArgs: Readonly<Record<string, string>>;
+  cacheFrom: readonly string[];
+  noCache: boolean;
+  pull: boolean;
+}
+
+export interface Engine {
+  name: EngineName;
+  /** How messages name it: `docker (BuildKit)`. */
+  label: string;
+  capabilities: EngineCapabilities;
+  buildCommand(request: BuildRequest): Command;
+  pushCommand(reference: string, digestFile: string): Command;
+  pullCommand(reference: string): Command;
+  imageIdCommand(reference: string): Command;
+  /** The digest a successful push reports: in its output, or in the digest file it wrote. */
+  pushedDigest(output: string, readDigestFile: () => string | undefined): string | undefined;
+}
+
+export interface EngineModule {
+  name: EngineName;
+  /** Without `--engine`, engines are tried in this order (lowest first). */
+  priority: number;
+  /** The engine, when it answers on this machine; asked through the runner. */
+  detect(runner: ProcessRunner): Promise<Engine | undefined>;
+  /** The engine as it is most likely set up, without asking it (`--dry-run`). */
+  assumed(): Engine;
+}
+
+/** A loopback registry serves plain HTTP; podman and buildah refuse that unless told. */
+export function isLoopbackRegistry(reference: string): boolean {
+  const parsed = parseReference(reference);
+  const host = parsed.ok ? (parsed.reference.registry ?? '') : '';
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
+}
+
+/** The reference without tag or digest (podman and buildah take a repository for --cache-from). */
+export function withoutTag(reference: string): string {
+  const parsed = parseReference(reference);
+  return parsed.ok ? formatReference({ ...parsed.reference, tag: undefined, digest: undefined }) : reference;
+}
+
+/** The build arguments of a request, as `--build-arg NAME=VALUE` pairs. */
+export function buildArgFlags(request: BuildRequest): string[] {
+  return Object.entries(request.buildArgs).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]);
+}
+
+/** The step a build is at, from BuildKit's (`#7 [2/4] RUN …`), the classic builder's (`Step 2/4 : RUN …`) or buildah's output. */
+export function stepFromOutput(line: string): string | undefined {
+  const buildkit = /^#\d+ \[(?:[\w.-]+ )?(\d+\/\d+)\] (.*)$/.exec(line);
+  if (buildkit) return `${buildkit[1]} ${buildkit[2]}`;
+  const classic = /^Step (\d+\/\d+) : (.*)$/.exec(line);
+  if (classic) return `${classic[1]} ${classic[2]}`;
+  const buildah = /^STEP (\d+\/\d+): (.*)$/.exec(line);
+  if (buildah) return `${buildah[1]} ${buildah[2]}`;
+  return undefined;
+}
+
+/** A command line as a person would paste it into a shell. */
+export function formatCommand({ command, args, env }: Command): string {
+  const prefix = Object.entries(env ?? {})
+    .map(([name, value]) => `${name}=${shellWord(value)} `)
+    .join('');
+  return `${prefix}${[command, ...args].map(shellWord).join(' ')}`;
+}

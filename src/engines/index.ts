@@ -1,0 +1,37 @@
+/** The registry of engines: detected by priority through the injected runner. */
+import { UsageError } from '../errors.js';
+import { buildah } from './buildah.js';
+import { docker } from './docker.js';
+import { ENGINE_NAMES, type Engine, type EngineModule } from './engine.js';
+import { podman } from './podman.js';
+import type { ProcessRunner } from './process.js';
+
+export type { Engine, EngineName } from './engine.js';
+
+export const ENGINE_MODULES: readonly EngineModule[] = [docker, podman, buildah].sort((a, b) => a.priority - b.priority);
+
+/** The engine `--engine NAME` (or MLRUN_BUILD_ENGINE) asks for; an unknown name is a usage error. */
+export function engineModule(name: string): EngineModule {
+  const found = ENGINE_MODULES.find((module) => module.name === name);
+  if (!found) throw new UsageError(`unknown engine \`${name}\`: expected one of ${ENGINE_NAMES.join(', ')}`);
+  return found;
+}
+
+/** The requested engine, or the first that answers by priority; none answering is a usage error. */
+export async function detectEngine(requested: string | undefined, runner: ProcessRunner): Promise<Engine> {
+  const candidates = requested !== undefined ? [engineModule(requested)] : ENGINE_MODULES;
+  for (const candidate of candidates) {
+    const engine = await candidate.detect(runner);
+    if (engine) return engine;
+  }
+  throw new UsageError(
+    `${requested ? `the engine \`${requested}\` does not answer` : `no container engine answers (tried ${ENGINE_NAMES.join(', ')})`}: ` +
+      'start one (for docker: `dockerd &` as root, or `systemctl start docker`), or install podman or buildah; ' +
+      'on a Debian machine, scripts/dev-engine.sh installs and starts docker and a local registry',
+  );
+}
+
+/** The engine a dry run prints commands for, without asking anything. */
+export function assumedEngine(requested: string | undefined): Engine {
+  return engineModule(requested ?? 'docker').assumed();
+}

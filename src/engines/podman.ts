@@ -1,0 +1,48 @@
+import { buildArgFlags, type BuildRequest, type Command, type Engine, type EngineModule, isLoopbackRegistry, withoutTag } from './engine.js';
+
+/** `--tls-verify=false` for a plain-HTTP loopback registry, which podman and buildah refuse otherwise. */
+export function tlsVerifyFlag(reference: string): string[] {
+  return isLoopbackRegistry(reference) ? ['--tls-verify=false'] : [];
+}
+
+/** The build flags podman and buildah share (they take a repository for --cache-from, and refuse a tag). */
+export function ociBuildArgs(request: BuildRequest): string[] {
+  const args = ['-f', request.dockerfile, '-t', request.reference, ...buildArgFlags(request)];
+  for (const reference of request.cacheFrom) args.push('--cache-from', withoutTag(reference));
+  if (request.noCache) args.push('--no-cache');
+  if (request.pull) args.push('--pull');
+  const bases = Object.entries(request.buildArgs).filter(([name]) => name.endsWith('BASE_IMAGE'));
+  if (bases.some(([, reference]) => isLoopbackRegistry(reference))) args.push('--tls-verify=false');
+  args.push(request.context);
+  return args;
+}
+
+/** Push with the digest written to a file, and pull, as podman and buildah do both. */
+export function ociTransfers(name: 'podman' | 'buildah'): Pick<Engine, 'pushCommand' | 'pullCommand' | 'pushedDigest'> {
+  return {
+    pushCommand: (reference, digestFile) => ({ command: name, args: ['push', ...tlsVerifyFlag(reference), '--digestfile', digestFile, reference] }),
+    pullCommand: (reference) => ({ command: name, args: ['pull', ...tlsVerifyFlag(reference), reference] }),
+    pushedDigest: (_output, readDigestFile) => readDigestFile()?.trim() || undefined,
+  };
+}
+
+export function podmanEngine(): Engine {
+  return {
+    name: 'podman',
+    label: 'podman',
+    capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: true },
+    buildCommand: (request: BuildRequest): Command => ({ command: 'podman', args: ['build', ...ociBuildArgs(request)] }),
+    imageIdCommand: (reference) => ({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
+    ...ociTransfers('podman'),
+  };
+}
+
+export const podman: EngineModule = {
+  name: 'podman',
+  priority: 2,
+  async detect(runner) {
+    const probe = await runner.run({ command: 'podman', args: ['info', '--format', '{{.ID}}'] });
+    return probe.exitCode === 0 ? podmanEngine() : undefined;
+  },
+  assumed: podmanEngine,
+};

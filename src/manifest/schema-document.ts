@@ -1,0 +1,249 @@
+/**
+ * The manifest's JSON Schema, assembled: the fixed parts here, each layer kind's parameters from its module.
+ * schema/images.schema.json (what editors read) is this document written out; a test keeps the two in step.
+ */
+export type JsonSchema = Record<string, unknown>;
+
+/** What a layer kind says about its parameters. */
+export interface LayerSchema {
+  /** One line for editors: what the layer does. */
+  description: string;
+  /** Its parameters (every layer also takes `id`). */
+  properties: Record<string, JsonSchema>;
+  /**
+   * What a complete layer must set. A layer with an `id` may set only some parameters where it is written (it adjusts
+   * an inherited layer); the merged result is checked against this. Its `description` says it in a message.
+   */
+  complete?: JsonSchema;
+  /** Further conditions under which a layer needs nothing of `complete`. */
+  completeUnless?: JsonSchema[];
+}
+
+function layerDefinition({ description, properties, complete, completeUnless = [] }: LayerSchema): JsonSchema {
+  const incomplete = completeUnless.length === 0 ? { required: ['id'] } : { anyOf: [{ required: ['id'] }, ...completeUnless] };
+  return {
+    description,
+    type: 'object',
+    additionalProperties: false,
+    properties: { id: { $ref: '#/definitions/layerId' }, ...properties },
+    // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here, not a thenable.
+    ...(complete ? { if: { not: incomplete }, then: complete } : {}),
+  };
+}
+
+/** The whole manifest schema, with the built-in layer kinds' parameters. */
+export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>): JsonSchema {
+  const layerProperties = Object.fromEntries([...layerKinds].map(([kind, schema]) => [kind, layerDefinition(schema)]));
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://mlrun-images/schema/images.schema.json',
+    title: 'mlrun-images manifest',
+    description: 'Declares a family of container images; `mlrun-images generate` renders one Dockerfile per image.',
+    type: 'object',
+    required: ['version', 'images'],
+    additionalProperties: false,
+    properties: {
+      version: {
+        const: 1,
+        description: 'Manifest format version. Always 1.',
+      },
+      variables: {
+        description:
+          'NAME -> default value. `${NAME}` and `${NAME:-fallback}` interpolate in any string; an environment variable of the same name overrides the default, `--set NAME=VALUE` overrides both.',
+        type: 'object',
+        propertyNames: {
+          pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+        },
+        additionalProperties: {
+          type: 'string',
+        },
+      },
+      images: {
+        description: 'Image name -> image definition.',
+        type: 'object',
+        minProperties: 1,
+        additionalProperties: {
+          $ref: '#/definitions/image',
+        },
+      },
+    },
+    definitions: {
+      image: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          description: {
+            type: 'string',
+            description: 'One line saying what the image is for.',
+          },
+          base: {
+            $ref: '#/definitions/imageReference',
+            description: 'An external image to build on (python:3.9-slim). Exactly one of base/from after inheritance.',
+          },
+          from: {
+            type: 'string',
+            description: 'Another image of this manifest to build on; it is built first.',
+          },
+          extends: {
+            type: 'string',
+            description: "Another image whose definition this one inherits (fields merge as the README's table says).",
+          },
+          layers: {
+            type: 'array',
+            items: {
+              $ref: '#/definitions/layer',
+            },
+            description: 'Ordered build steps, one layer kind each.',
+          },
+          args: {
+            $ref: '#/definitions/stringMap',
+            description: 'Build arguments (ARG) with defaults.',
+          },
+          env: {
+            $ref: '#/definitions/stringMap',
+            description: 'Environment variables (ENV).',
+          },
+          labels: {
+            $ref: '#/definitions/stringMap',
+            description: 'Image labels (LABEL).',
+          },
+          workdir: {
+            type: 'string',
+            description: 'Working directory (WORKDIR).',
+          },
+          user: {
+            type: 'string',
+            description: 'User the image runs as (USER), name or uid[:gid].',
+          },
+          entrypoint: {
+            $ref: '#/definitions/execForm',
+            description: 'ENTRYPOINT, exec form.',
+          },
+          cmd: {
+            $ref: '#/definitions/execForm',
+            description: 'CMD, exec form.',
+          },
+          expose: {
+            type: 'array',
+            items: {
+              $ref: '#/definitions/port',
+            },
+            description: 'Ports the image listens on.',
+          },
+          volumes: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description: 'Paths declared as volumes.',
+          },
+          context: {
+            type: 'string',
+            description: "Build context folder, relative to the manifest (default: the manifest's folder).",
+          },
+          stages: {
+            type: 'array',
+            items: {
+              $ref: '#/definitions/stage',
+            },
+            description: "Extra build stages before the image's own, for multi-stage builds.",
+          },
+          lint: {
+            description: 'Lint rules this image switches off, each with the reason (`base-unpinned: locked in images.lock.yaml`).',
+            type: 'object',
+            additionalProperties: {
+              type: ['string', 'null'],
+              minLength: 1,
+            },
+          },
+        },
+      },
+      stage: {
+        type: 'object',
+        required: ['name', 'base'],
+        additionalProperties: false,
+        properties: {
+          name: {
+            type: 'string',
+            description: 'Stage name, used by `copy: {from: NAME}`.',
+          },
+          base: {
+            $ref: '#/definitions/imageReference',
+          },
+          layers: {
+            type: 'array',
+            items: {
+              $ref: '#/definitions/layer',
+            },
+          },
+          args: {
+            $ref: '#/definitions/stringMap',
+          },
+          env: {
+            $ref: '#/definitions/stringMap',
+          },
+          workdir: {
+            type: 'string',
+          },
+          user: {
+            type: 'string',
+          },
+        },
+      },
+      imageReference: {
+        type: 'string',
+        minLength: 1,
+      },
+      stringMap: {
+        type: 'object',
+        additionalProperties: {
+          type: ['string', 'number', 'boolean', 'null'],
+        },
+      },
+      execForm: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'string',
+        },
+      },
+      port: {
+        anyOf: [
+          {
+            type: 'integer',
+            minimum: 1,
+            maximum: 65535,
+          },
+          {
+            type: 'string',
+            pattern: '^[0-9]{1,5}(/(tcp|udp))?$',
+          },
+        ],
+      },
+      stringList: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'string',
+        },
+      },
+      layer: {
+        description:
+          'One layer: a mapping with a single key, the layer kind (a template under templates/layers/), whose value is its parameters. A layer with an `id` may set only some parameters when it adjusts an inherited layer of the same id; the merged layer must be complete.',
+        type: 'object',
+        minProperties: 1,
+        maxProperties: 1,
+        properties: layerProperties,
+        additionalProperties: {
+          description: 'A layer kind added by a template file; its parameters reach the template as written.',
+          type: 'object',
+        },
+      },
+      layerId: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+        description: 'Names the layer so an image that `extends` this one can replace or adjust it in place.',
+      },
+    },
+  };
+}

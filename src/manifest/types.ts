@@ -1,0 +1,75 @@
+import type { NodePath } from './load.js';
+
+/** The manifest as written (after the schema accepted it and variables were interpolated). */
+export interface Manifest {
+  version: 1;
+  variables?: Record<string, string>;
+  images: Record<string, ImageSpec>;
+}
+
+export type ScalarValue = string | number | boolean | null;
+export type ValueMap = Record<string, ScalarValue>;
+
+/** Parameters of one layer, exactly as written in the manifest. */
+export type LayerParams = Record<string, unknown>;
+/** One layer: a mapping with a single key, the layer kind. */
+export type LayerSpec = Record<string, LayerParams>;
+
+/** One layer after inheritance, with the manifest path of its parameters for error messages. */
+export interface ResolvedLayer {
+  kind: string;
+  params: LayerParams;
+  path: NodePath;
+  /** Where each parameter was written: a layer merged from an inherited one has parameters from both. */
+  paramPaths: Record<string, NodePath>;
+}
+
+/** The manifest path of a layer's parameter, in the image that wrote it. */
+export function paramPath(layer: ResolvedLayer, name: string): NodePath {
+  return layer.paramPaths[name] ?? [...layer.path, name];
+}
+
+export interface StageSpec {
+  name: string;
+  base: string;
+  layers?: LayerSpec[];
+  args?: ValueMap;
+  env?: ValueMap;
+  workdir?: string;
+  user?: string;
+}
+
+export interface ImageSpec {
+  description?: string;
+  base?: string;
+  from?: string;
+  extends?: string;
+  layers?: LayerSpec[];
+  args?: ValueMap;
+  env?: ValueMap;
+  labels?: ValueMap;
+  workdir?: string;
+  user?: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  expose?: (number | string)[];
+  volumes?: string[];
+  context?: string;
+  stages?: StageSpec[];
+  /** Lint rules this image switches off: rule id → the reason. */
+  lint?: Record<string, string | null>;
+}
+
+export type ImageField = keyof ImageSpec;
+export type StageField = keyof StageSpec;
+export type ManifestField = keyof Manifest;
+
+/** Compile-time lists of every field, checked against the JSON Schema by a test. */
+export const MANIFEST_FIELDS = ['version', 'variables', 'images'] as const satisfies readonly ManifestField[];
+export const STAGE_FIELDS = ['name', 'base', 'layers', 'args', 'env', 'workdir', 'user'] as const satisfies readonly StageField[];
+
+type Exhaustive<Listed extends string, All extends string> = [All] extends [Listed] ? true : never;
+const manifestFieldsComplete: Exhaustive<(typeof MANIFEST_FIELDS)[number], ManifestField> = true;
+const stageFieldsComplete: Exhaustive<(typeof STAGE_FIELDS)[number], StageField> = true;
+void manifestFieldsComplete;
+void stageFieldsComplete;

@@ -1,0 +1,131 @@
+import { fenced } from '../dockerfile/build-args.js';
+import type { Diagnostic } from '../errors.js';
+import { isReleaseVariable } from '../mlrun/naming.js';
+import { didYouMean } from '../suggest.js';
+import type { NodePath, ParsedManifest } from './load.js';
+
+export interface VariableInputs {
+  /** Defaults declared under `variables:`. */
+  declared: Readonly<Record<string, string>>;
+  /** The process environment; only declared names are read from it. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** `--set NAME=VALUE` from the command line. */
+  overrides: Readonly<Record<string, string>>;
+}
+
+/** Declared default, then the environment, then `--set`: the value each variable has for this run. */
+export function resolveVariableValues({ declared, env, overrides }: VariableInputs): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, fallback] of Object.entries(declared)) {
+    values[name] = overrides[name] ?? env[name] ?? fallback;
+  }
+  return values;
+}
+
+/** `--set` names that the manifest does not declare (a typo the user wants to hear about), as one message. */
+export function checkOverrides(declared: readonly string[], overrides: Readonly<Record<string, string>>): string | undefined {
+  const unknown = Object.keys(overrides).filter((name) => !declared.includes(name));
+  if (unknown.length === 0) return undefined;
+  return unknown.map((name) => `--set ${name}: no such variable is declared under \`variables:\`${didYouMean(name, declared)}`).join('\n');
+}
+
+/** Whether a layer kind's parameter may hold a release variable (its module says so). */
+export type LayerParamPolicy = (kind: string, parameter: string) => boolean;
+
+/** Where a release variable may stand: values rendered through the quoting helpers. */
+function acceptsBuildArgs(path: NodePath, layerAccepts: LayerParamPolicy): boolean {
+  const [top, , field, ...rest] = path;
+  if (top !== 'images') return false;
+  const inStage = field === 'stages';
+  const [stageField, ...stageRest] = inStage ? rest.slice(1) : [field, ...rest];
+  if (stageField === 'base' || stageField === 'env' || stageField === 'labels' || stageField === 'args') return true;
+  if (stageField !== 'layers') return false;
+  const [, kind, parameter] = stageRest;
+  return layerAccepts(String(kind), String(parameter));
+}
+
+const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+interface Interpolation {
+  values: Readonly<Record<string, string>>;
+  layerAccepts: LayerParamPolicy;
+  /** Report a problem at the value at `path`; the reference is left as written. */
+  report(path: NodePath, message: string): void;
+}
+
+/** The value of one `${…}` reference in the value at `path`: text, a build-argument expression, or itself when it is a problem. */
+function referenceValue(whole: string, inner: string, path: NodePath, { values, layerAccepts, report }: Interpolation): string {
+  const problem = (message: string): string => {
+    report(path, message);
+    return whole;
+  };
+  const separator = inner.indexOf(':-');
+  const name = separator === -1 ? inner : inner.slice(0, separator);
+  const fallback = separator === -1 ? undefined : inner.slice(separator + 2);
+  if (!NAME.test(name))
+    return problem(`\`${whole}\` is not a variable reference: write \`\${NAME}\` or \`\${NAME:-fallback}\` (and \`$\${\` for a literal \`\${\`)`);
+  if (!(name in values)) return problem(`undefined variable \`${name}\`${didYouMean(name, Object.keys(values))}: declare it under \`variables:\``);
+  if (isReleaseVariable(name) && acceptsBuildArgs(path, layerAccepts)) {
+    if (fallback !== undefined && !/^[A-Za-z0-9._:/@+-]*$/.test(fallback))
+      return problem(`the fallback of \`${name}\` may hold only letters, digits and . _ : / @ + -`);
+    return fenced(whole);
+  }
+  if (isReleaseVariable(name)) {
+    return problem(
+      `\`${name}\` is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands and pip packages (the mlrun layer installs the matching version)`,
+    );
+  }
+  const value = values[name]!;
+  return value === '' && fallback !== undefined ? fallback : value;
+}
+
+/** One string value with its references replaced; `$${` stands for a literal `${`. */
+function interpolateText(text: string, path: NodePath, interpolation: Interpolation): string {
+  if (!text.includes('$')) return text;
+  const unclosed = /(?<!\$)\$\{[^}]*$/.exec(text);
+  if (unclosed) {
+    interpolation.report(path, `unclosed variable reference \`${unclosed[0]}\`: end it with \`}\` (or write \`$\${\` for a literal \`\${\`)`);
+    return text;
+  }
+  return text.replace(REFERENCE, (whole, escaped: string, inner: string) => (escaped ? whole.slice(1) : referenceValue(whole, inner, path, interpolation)));
+}
+
+/**
+ * Interpolate `${NAME}` and `${NAME:-fallback}` in every string value of the manifest (not in keys: names must be
+ * known as written). Release variables become build-argument expressions where they may stand.
+ */
+export function interpolate(
+  manifest: ParsedManifest,
+  values: Readonly<Record<string, string>>,
+  layerAccepts: LayerParamPolicy,
+): { data: unknown; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const interpolation: Interpolation = {
+    values,
+    layerAccepts,
+    report: (path, message) => diagnostics.push({ location: manifest.locate(path), message }),
+  };
+  const walk = (value: unknown, path: NodePath): unknown => {
+    if (typeof value === 'string') return interpolateText(value, path, interpolation);
+    // Image values are text in a Dockerfile: a number is kept as written (3.10, 0755), not as JavaScript reads it.
+    if (typeof value === 'number' && path[0] === 'images') return manifest.sourceOf(path) ?? String(value);
+    if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
+    if (value === null || typeof value !== 'object') return value;
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const keyPath = [...path, key];
+      if (key.includes('${')) {
+        diagnostics.push({
+          location: manifest.locate(keyPath, 'key'),
+          message: `\`${key}\`: variables cannot be used in keys; names must be known as written`,
+        });
+      }
+      result[key] = walk(item, keyPath);
+    }
+    return result;
+  };
+  const { variables, ...rest } = manifest.data as Record<string, unknown>;
+  const interpolated = walk(rest, []) as Record<string, unknown>;
+  return { data: { ...interpolated, ...(variables === undefined ? {} : { variables }) }, diagnostics };
+}

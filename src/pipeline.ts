@@ -1,0 +1,160 @@
+/**
+ * The pure pipeline, text in and files out: load → validate → resolve (loadFamily), then render (renderFamily).
+ * Every problem of a stage is collected and reported at once, as one ManifestError.
+ */
+import { ManifestError, UsageError, type Diagnostic } from './errors.js';
+import { checkImage } from './family/check.js';
+import type { Family } from './family/family.js';
+import { familyGraph } from './family/graph.js';
+import { applyExtends, layersOfImage } from './family/inherit.js';
+import { orderImages } from './family/order.js';
+import { acceptsReleaseVariable } from './layers/index.js';
+import { lockKey, pinned, type Lock } from './lock/lockfile.js';
+import { checkControlCharacters } from './manifest/control-characters.js';
+import { CONTROL_CHARACTER } from './dockerfile/quote.js';
+import { parseManifest, type ManifestSource, type ParsedManifest } from './manifest/load.js';
+import { checkMergedLayer, checkShape, type JsonSchema } from './manifest/schema.js';
+import type { Manifest } from './manifest/types.js';
+import { checkOverrides, interpolate, resolveVariableValues } from './manifest/variables.js';
+import { imageReference, NAMING_DEFAULTS, namingValues } from './mlrun/naming.js';
+import { isValidImageName } from './reference.js';
+import { RenderError, renderImage } from './render/dockerfile.js';
+import { compileTemplates, type TemplateSources } from './render/templates.js';
+
+export type { Family } from './family/family.js';
+
+export interface FamilyInputs {
+  source: ManifestSource;
+  schema: JsonSchema;
+  /** Layer kinds there is a template for. */
+  layerKinds: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  /** `--set NAME=VALUE` pairs. */
+  overrides: Readonly<Record<string, string>>;
+}
+
+/**
+ * Problems come in groups, one per pipeline stage, in order. A later stage's problem at a node an earlier
+ * stage already reported is its echo (an undefined variable, then the invalid reference it left) and is dropped.
+ */
+function fail(...stages: Diagnostic[][]): never {
+  const claimed = new Set<string>();
+  const kept = new Map<string, Diagnostic>();
+  for (const stage of stages) {
+    const nodes = new Set<string>();
+    for (const diagnostic of stage) {
+      const node = `${diagnostic.location.line}:${diagnostic.location.col}`;
+      if (claimed.has(node)) continue;
+      nodes.add(node);
+      kept.set(`${node}:${diagnostic.message}`, diagnostic);
+    }
+    for (const node of nodes) claimed.add(node);
+  }
+  const sorted = [...kept.values()].sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
+  throw new ManifestError(sorted);
+}
+
+/** Declared variables over MLRun's naming defaults. */
+function declaredVariables(data: unknown): Record<string, string> {
+  const variables = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).variables : undefined;
+  const declared: Record<string, string> = { ...NAMING_DEFAULTS };
+  if (variables !== null && typeof variables === 'object' && !Array.isArray(variables)) {
+    // A value of the wrong type is reported by the schema; the name is still declared, so its uses are not reported too.
+    for (const [name, value] of Object.entries(variables)) declared[name] = typeof value === 'string' ? value : String(value);
+  }
+  return declared;
+}
+
+/** Where a variable's value came from, and where to point at it. */
+function variableOrigins(manifest: ParsedManifest, env: FamilyInputs['env'], overrides: FamilyInputs['overrides']) {
+  const declaredInFile = (manifest.data as { variables?: unknown }).variables;
+  return {
+    origin: (name: string) => (name in overrides ? `--set ${name}` : env[name] !== undefined ? `the environment variable ${name}` : `the default of ${name}`),
+    location: (name: string) =>
+      manifest.locate(declaredInFile && typeof declaredInFile === 'object' && name in declaredInFile ? ['variables', name] : [], 'key'),
+  };
+}
+
+/** The meaning checks after inheritance: `from` and `extends`, each image, and merged layers. */
+function resolveImages(manifest: ParsedManifest, data: Manifest, { schema, layerKinds }: FamilyInputs, values: Readonly<Record<string, string>>) {
+  const inherited = applyExtends(manifest, data);
+  const ordered = orderImages(manifest, inherited.images, inherited.partial);
+  const problems: Diagnostic[] = [...inherited.diagnostics, ...ordered.diagnostics];
+  for (const image of inherited.images.values()) {
+    problems.push(...checkImage(image, { manifest, layerKinds, values }));
+    if (inherited.partial.has(image.name)) continue;
+    for (const layer of layersOfImage(image)) {
+      if (layer.params.id !== undefined) problems.push(...checkMergedLayer(manifest, schema, layer.path.slice(0, -1), layer.kind, layer.params));
+    }
+  }
+  return { images: inherited.images, order: ordered.order, problems };
+}
+
+/** load → validate → resolve: every problem is collected and reported at once as a ManifestError. */
+export function loadFamily(inputs: FamilyInputs): Family {
+  const { source, schema, env, overrides } = inputs;
+  const manifest = parseManifest(source);
+  const unknownOverrides = checkOverrides(Object.keys(declaredVariables(manifest.data)), overrides);
+  if (unknownOverrides) throw new UsageError(unknownOverrides);
+  const textProblems = checkControlCharacters(manifest);
+  if (manifest.data === null || typeof manifest.data !== 'object' || Array.isArray(manifest.data)) fail(textProblems, checkShape(manifest, schema));
+
+  const defaults = declaredVariables(manifest.data);
+  const values = resolveVariableValues({ declared: defaults, env, overrides });
+  const variables = variableOrigins(manifest, env, overrides);
+  const valueProblems = Object.entries(values)
+    .filter(([, value]) => CONTROL_CHARACTER.test(value))
+    .map(([name]) => ({
+      location: variables.location(name),
+      message: `${variables.origin(name)} holds a line break or another control character; variable values must be one line`,
+    }));
+  if (textProblems.length + valueProblems.length > 0) fail(textProblems, valueProblems);
+
+  // The shape is checked after interpolation, so `${PORT}` may stand where the schema wants a port.
+  const interpolated = interpolate(manifest, values, acceptsReleaseVariable);
+  const shapeProblems = checkShape({ ...manifest, data: interpolated.data }, schema);
+  if (interpolated.diagnostics.length + shapeProblems.length > 0) fail(interpolated.diagnostics, shapeProblems);
+
+  const { images, order, problems } = resolveImages(manifest, interpolated.data as Manifest, inputs, values);
+  const references = new Map<string, string>();
+  const namingProblems: Diagnostic[] = [];
+  const naming = namingValues(values);
+  for (const name of order.filter(isValidImageName)) {
+    const reference = imageReference(name, naming);
+    if (reference.ok) references.set(name, reference.value);
+    else namingProblems.push({ location: variables.location(reference.variable), message: `${variables.origin(reference.variable)}: ${reference.problem}` });
+  }
+  if (problems.length + namingProblems.length > 0) fail(problems, namingProblems);
+
+  return { manifest, defaults, values, images, order, references, graph: familyGraph(images, order) };
+}
+
+/** Output files by path relative to the output folder (`mlrun/Dockerfile`), in build order. */
+export type GeneratedFiles = Map<string, string>;
+
+/** render: one Dockerfile per image, plus the ignore file of images that copy from their context. */
+export function renderFamily(family: Family, templateSources: TemplateSources, lock?: Lock): GeneratedFiles {
+  const templates = compileTemplates(templateSources);
+  // Generated files name a parent image with the declared defaults only (the build passes the real reference as
+  // BASE_IMAGE), so no naming variable from the environment changes them.
+  const naming = namingValues(family.defaults);
+  const defaultReference = (name: string) => {
+    const reference = imageReference(name, naming);
+    return reference.ok ? reference.value : name;
+  };
+  const pinBase = (reference: string) => pinned(reference, lock, lockKey(reference, family.defaults));
+  const files: GeneratedFiles = new Map();
+  const diagnostics: Diagnostic[] = [];
+  for (const name of family.order) {
+    try {
+      const rendered = renderImage(family.images.get(name)!, { manifest: family.manifest, templates, defaults: family.defaults, defaultReference, pinBase });
+      files.set(`${name}/Dockerfile`, rendered.dockerfile);
+      if (rendered.dockerignore !== undefined) files.set(`${name}/Dockerfile.dockerignore`, rendered.dockerignore);
+    } catch (error) {
+      if (error instanceof RenderError) diagnostics.push(error.diagnostic);
+      else throw error;
+    }
+  }
+  if (diagnostics.length > 0) fail(diagnostics);
+  return files;
+}

@@ -1,0 +1,247 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Command } from '../../src/engines/engine.js';
+import type { ProcessResult, ProcessRunner } from '../../src/engines/process.js';
+import { LINT_RULES, RULE_IDS } from '../../src/lint/lint.js';
+import { copyOfProject, runCli } from '../helpers.js';
+
+let project: string;
+beforeEach(() => {
+  project = copyOfProject('mlrun-images-lint-');
+});
+afterEach(() => rmSync(project, { recursive: true, force: true }));
+
+/** A ProcessRunner that records every command and answers like a healthy docker, running nothing. */
+function recordingRunner() {
+  const calls: Command[] = [];
+  const runner: ProcessRunner = {
+    async run(command: Command): Promise<ProcessResult> {
+      calls.push(command);
+      const [verb] = command.args;
+      if (verb === 'image' || verb === 'inspect') return { exitCode: 0, output: 'sha256:0123456789abcdef\n' };
+      if (verb === 'buildx') return { exitCode: 1, output: '' };
+      return { exitCode: 0, output: '' };
+    },
+  };
+  return { runner, calls };
+}
+
+async function run(args: string[], options: { env?: Record<string, string>; runner?: ProcessRunner } = {}) {
+  return runCli(project, args, options);
+}
+
+const read = (path: string) => readFileSync(join(project, path), 'utf8');
+const edit = (path: string, change: (text: string) => string) => writeFileSync(join(project, path), change(read(path)));
+
+/** `images.yaml:LINE:COL` of each layer of a kind (`      - mlrun:` → the column of `mlrun`), read from the copied manifest. */
+function layerKeys(kind: string): string[] {
+  return read('images.yaml')
+    .split('\n')
+    .flatMap((line, index) => (new RegExp(`^\\s*- ${kind}:`).test(line) ? [`images.yaml:${index + 1}:${line.indexOf(kind) + 1}`] : []));
+}
+
+/** `images.yaml:LINE:COL` of the `packages` list of each apt layer (where its note is reported). */
+function aptPackageLists(): string[] {
+  const lines = read('images.yaml').split('\n');
+  return lines.flatMap((line, index) => {
+    if (!/^\s*- apt:/.test(line)) return [];
+    const offset = lines.slice(index + 1).findIndex((next) => /^\s*packages: \[/.test(next));
+    const packages = lines[index + 1 + offset]!;
+    return [`images.yaml:${index + 2 + offset}:${packages.indexOf('[') + 1}`];
+  });
+}
+
+/** The UI, demos and functions refs pinned to tags (the defaults are branches, which moving-ref reports). */
+const PINNED_REFS = { MLRUN_UI_REF: 'v1.7.0', MLRUN_DEMOS_REF: 'v1.7.0', MLRUN_FUNCTIONS_REF: 'v1.7.0' };
+/** A release build: MLRUN_VERSION and the refs pinned. */
+const RELEASE = { MLRUN_VERSION: '1.7.0', ...PINNED_REFS };
+
+const DEVELOPMENT = 'the mlrun layer installs the development branch from git (MLRUN_VERSION is `unstable`); build a release (MLRUN_VERSION=1.7.0)';
+
+describe('lint', () => {
+  test('the default manifest exits 0 with warnings (the development mlrun layers) and notes (apt packages), one line each, then the counts', async () => {
+    const mlrunLayers = layerKeys('mlrun');
+    const aptLayers = aptPackageLists();
+    expect(mlrunLayers.length).toBeGreaterThan(0);
+    expect(aptLayers.length).toBeGreaterThan(0);
+
+    const result = await run(['lint'], { env: PINNED_REFS });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    const summary = lines.pop();
+    for (const line of lines) expect(line).toMatch(/^images\.yaml:\d+:\d+: (warning|note) \[[a-z-]+\] \S.*$/);
+    expect(lines.filter((line) => line.includes(' warning [mlrun-unpinned] '))).toEqual(
+      mlrunLayers.map((at) => `${at}: warning [mlrun-unpinned] ${DEVELOPMENT}`),
+    );
+    expect(lines.filter((line) => line.includes(' note [apt-unpinned] ')).map((line) => line.split(': note')[0])).toEqual(aptLayers);
+    expect(lines).toContain(
+      `${aptLayers[0]}: note [apt-unpinned] 5 apt package(s) without a version (build-essential, cmake, gcc, wget, git); that is fine: Debian drops old versions, so pins would break later builds`,
+    );
+    expect(lines).toHaveLength(mlrunLayers.length + aptLayers.length);
+    expect(summary).toBe(`0 error(s), ${mlrunLayers.length} warning(s), ${aptLayers.length} note(s)`);
+  });
+
+  test('--production exits 1: the mlrun layers install the development branch while MLRUN_VERSION is unstable', async () => {
+    const result = await run(['lint', '--production'], { env: PINNED_REFS });
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.filter((line) => line.includes(' error '))).toEqual(layerKeys('mlrun').map((at) => `${at}: error [mlrun-unpinned] ${DEVELOPMENT}`));
+    expect(lines.filter((line) => line.includes(' warning '))).toEqual([]);
+    expect(lines.at(-1)).toBe(`${layerKeys('mlrun').length} error(s), 0 warning(s), ${layerKeys('apt').length} note(s)`);
+  });
+
+  test('--production with MLRUN_VERSION=1.7.0 exits 0: only the apt notes are left', async () => {
+    const result = await run(['lint', '--production'], { env: RELEASE });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(`0 error(s), 0 warning(s), ${layerKeys('apt').length} note(s)`);
+    expect(result.stdout).not.toContain('[mlrun-unpinned]');
+  });
+
+  test('--format json prints the rules and every finding with rule, severity, file, line, col, message and image', async () => {
+    const result = await run(['lint', '--format', 'json'], { env: PINNED_REFS });
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as { rules: Record<string, unknown>; findings: Record<string, unknown>[] };
+    expect(Object.keys(output.rules)).toEqual(RULE_IDS);
+    expect(output.rules).toEqual(JSON.parse(JSON.stringify(LINT_RULES)));
+    expect(output.findings).toHaveLength(layerKeys('mlrun').length + layerKeys('apt').length);
+    for (const finding of output.findings) {
+      expect(Object.keys(finding).sort()).toEqual(['col', 'file', 'image', 'line', 'message', 'rule', 'severity']);
+    }
+    const [file, line, col] = layerKeys('mlrun')[0]!.split(':');
+    expect(output.findings).toContainEqual({
+      rule: 'mlrun-unpinned',
+      severity: 'warning',
+      file,
+      line: Number(line),
+      col: Number(col),
+      message: DEVELOPMENT,
+      image: 'mlrun',
+    });
+    expect(output.findings.filter((finding) => finding.rule === 'apt-unpinned').every((finding) => finding.severity === 'note')).toBe(true);
+  });
+
+  test('--format json lists a switched-off finding with `suppressed`; text counts it apart and it does not fail --production', async () => {
+    edit('images.yaml', (text) => text.replace('  mlrun:\n    description:', '  mlrun:\n    lint: {mlrun-unpinned: "development builds"}\n    description:'));
+    const json = JSON.parse((await run(['lint', '--format', 'json'], { env: PINNED_REFS })).stdout) as { findings: Record<string, unknown>[] };
+    expect(json.findings.filter((finding) => finding.suppressed !== undefined)).toEqual([
+      expect.objectContaining({ rule: 'mlrun-unpinned', image: 'mlrun', suppressed: 'development builds' }),
+    ]);
+    const text = await run(['lint', '--production'], { env: PINNED_REFS });
+    expect(text.code).toBe(1); // jupyter and mlrun-api still install the development branch
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `${layerKeys('mlrun').length - 1} error(s), 0 warning(s), ${layerKeys('apt').length} note(s); 1 switched off in the manifest`,
+    );
+  });
+
+  test('the default refs of the UI, demos and functions are branches: moving-ref reports each', async () => {
+    const result = await run(['lint', '--production'], { env: { MLRUN_VERSION: '1.7.0' } });
+    expect(result.code).toBe(1);
+    const moving = result.stdout.split('\n').filter((line) => line.includes(' error [moving-ref] '));
+    expect(moving.map((line) => /branch `([^`]+)`/.exec(line)?.[1])).toEqual(['master', 'master', 'development']);
+  });
+
+  test('--format xml exits 2 and prints nothing on stdout', async () => {
+    const result = await run(['lint', '--format', 'xml']);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'mlrun-images: --format expects text or json, got `xml`\n' });
+  });
+
+  test('an unpinned line added to requirements/mlrun.txt is reported at requirements/mlrun.txt:LINE:1', async () => {
+    edit('requirements/mlrun.txt', (text) => `${text}\n# added\nrequests>=2.31\n`);
+    const line = read('requirements/mlrun.txt').split('\n').indexOf('requests>=2.31') + 1;
+    expect(line).toBeGreaterThan(1);
+
+    const result = await run(['lint']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')).toContain(
+      `requirements/mlrun.txt:${line}:1: warning [pip-unpinned] pip requirement \`requests>=2.31\` is not pinned with ==`,
+    );
+    // The file is installed by mlrun and mlrun-gpu (which extends it): reported once.
+    expect(result.stdout.split('\n').filter((text) => text.startsWith('requirements/'))).toHaveLength(1);
+
+    const production = await run(['lint', '--production'], { env: RELEASE });
+    expect(production.code).toBe(1);
+    expect(production.stdout).toContain(`requirements/mlrun.txt:${line}:1: error [pip-unpinned] pip requirement \`requests>=2.31\` is not pinned with ==\n`);
+  });
+
+  describe('a problem dockerfile-utils finds in a generated Dockerfile', () => {
+    /** A layer kind of this project that writes MAINTAINER, which dockerfile-utils reports as deprecated. */
+    function addMaintainerLayer() {
+      mkdirSync(join(project, 'templates', 'layers'), { recursive: true });
+      writeFileSync(join(project, 'templates', 'layers', 'maintainer.hbs'), 'MAINTAINER {{raw name}}\n');
+      edit('images.yaml', (text) =>
+        text.replace(
+          '      - mlrun:\n          extras: [complete-api]\n',
+          '      - mlrun:\n          extras: [complete-api]\n      - maintainer:\n          name: mlrun\n',
+        ),
+      );
+      expect(read('images.yaml')).toContain('      - maintainer:\n');
+    }
+
+    test('is reported as a warning at generated/<image>/Dockerfile:LINE:COL', async () => {
+      addMaintainerLayer();
+      expect((await run(['generate'])).code).toBe(0);
+      const dockerfile = read('generated/mlrun-api/Dockerfile').split('\n');
+      const line = dockerfile.findIndex((text) => text.startsWith('MAINTAINER ')) + 1;
+      expect(line).toBeGreaterThan(0);
+
+      const result = await run(['lint']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^generated/mlrun-api/Dockerfile:${line}:1: warning \\[dockerfile\\] .*MAINTAINER.*$`, 'm'));
+    });
+
+    // Only the pinning rules become errors with --production (see lint.test.ts): a deprecated instruction must not
+    // make lint --production exit 1, nor build --production refuse to build.
+    test('does not fail lint --production', async () => {
+      addMaintainerLayer();
+      const result = await run(['lint', '--production'], { env: RELEASE });
+      expect(result.stdout).toMatch(/^generated\/mlrun-api\/Dockerfile:\d+:\d+: warning \[dockerfile\] /m);
+      expect(result.code).toBe(0);
+    });
+  });
+});
+
+describe('build --production', () => {
+  test('exits 1 with the errors lint --production finds and runs nothing', async () => {
+    const { runner, calls } = recordingRunner();
+    const result = await run(['build', '--production', '--engine', 'docker'], { env: PINNED_REFS, runner });
+    expect(result.code).toBe(1);
+    expect(calls).toEqual([]);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      [
+        ...layerKeys('mlrun').map((at) => `${at}: error [mlrun-unpinned] ${DEVELOPMENT}`),
+        `${layerKeys('mlrun').length} error(s), 0 warning(s), 0 note(s)`,
+        'mlrun-images: build --production refuses to build what lint --production rejects',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('lints only the images it builds', async () => {
+    const { runner, calls } = recordingRunner();
+    const result = await run(['build', 'mlrun-ui', '--production', '--engine', 'docker'], { env: { MLRUN_UI_REF: 'v1.7.0' }, runner });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(calls.some((call) => call.args[0] === 'build')).toBe(true);
+  });
+
+  test('with MLRUN_VERSION=1.7.0 goes on to the engine', async () => {
+    const { runner, calls } = recordingRunner();
+    const result = await run(['build', '--production', '--engine', 'docker'], { env: RELEASE, runner });
+    expect(result.stderr).not.toContain('refuses');
+    expect(calls.length).toBeGreaterThan(0);
+    const builds = calls.filter((call) => call.command === 'docker' && call.args[0] === 'build');
+    expect(builds.map((call) => call.args[call.args.indexOf('-t') + 1])).toContain('mlrun/mlrun:1.7.0');
+    expect(result.code).toBe(0);
+  });
+
+  test('without --production, the development mlrun layer does not stop the build', async () => {
+    const { runner, calls } = recordingRunner();
+    const result = await run(['build', '--engine', 'docker'], { runner });
+    expect(result.stderr).not.toContain('refuses');
+    expect(calls.filter((call) => call.args[0] === 'build').length).toBeGreaterThan(0);
+  });
+});

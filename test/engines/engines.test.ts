@@ -1,0 +1,313 @@
+import { describe, expect, test } from 'vitest';
+import { withLabels } from '../../src/dockerfile/instructions.js';
+import { buildah, buildahEngine } from '../../src/engines/buildah.js';
+import { docker, dockerEngine } from '../../src/engines/docker.js';
+import { type Command, formatCommand, stepFromOutput } from '../../src/engines/engine.js';
+import { detectEngine, ENGINE_MODULES } from '../../src/engines/index.js';
+import { podman, podmanEngine } from '../../src/engines/podman.js';
+import type { ProcessRunner } from '../../src/engines/process.js';
+import type { BuildStep } from '../../src/scheduler/plan.js';
+
+const DOCKER_CLASSIC = dockerEngine({ buildkit: false });
+const DOCKER_BUILDKIT = dockerEngine({ buildkit: true });
+const PODMAN = podmanEngine();
+const BUILDAH = buildahEngine();
+
+function step(overrides: Partial<BuildStep> = {}): BuildStep {
+  return {
+    name: 'app',
+    reference: 'quay.io/mlrun/app:1.7.0',
+    parent: 'core',
+    dockerfile: '/work/.build/dockerfiles/app/Dockerfile',
+    context: '/work',
+    buildArgs: { MLRUN_VERSION: '1.7.0', MLRUN_DOCKER_REPO: 'mlrun', MLRUN_DOCKER_REGISTRY: 'quay.io/', BASE_IMAGE: 'quay.io/mlrun/core:1.7.0' },
+    labels: { 'org.opencontainers.image.title': 'app', 'org.opencontainers.image.version': '1.7.0' },
+    cacheFrom: [],
+    noCache: false,
+    pull: false,
+    phases: ['build'],
+    ...overrides,
+  };
+}
+
+const COMMON = [
+  '-f',
+  '/work/.build/dockerfiles/app/Dockerfile',
+  '-t',
+  'quay.io/mlrun/app:1.7.0',
+  '--build-arg',
+  'MLRUN_VERSION=1.7.0',
+  '--build-arg',
+  'MLRUN_DOCKER_REPO=mlrun',
+  '--build-arg',
+  'MLRUN_DOCKER_REGISTRY=quay.io/',
+  '--build-arg',
+  'BASE_IMAGE=quay.io/mlrun/core:1.7.0',
+];
+const LABELS: string[] = [];
+
+describe('buildCommand', () => {
+  test('docker, classic builder: DOCKER_BUILDKIT=0 and --force-rm', () => {
+    expect(DOCKER_CLASSIC.buildCommand(step())).toEqual({
+      command: 'docker',
+      args: ['build', ...COMMON, ...LABELS, '--force-rm', '/work'],
+      env: { DOCKER_BUILDKIT: '0' },
+    });
+  });
+
+  test('docker with BuildKit: inline cache, plain progress, no --force-rm', () => {
+    expect(DOCKER_BUILDKIT.buildCommand(step())).toEqual({
+      command: 'docker',
+      args: ['build', ...COMMON, '--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--progress=plain', ...LABELS, '/work'],
+      env: { DOCKER_BUILDKIT: '1' },
+    });
+  });
+
+  test('podman: no environment, no BuildKit or docker-only flags', () => {
+    const command = PODMAN.buildCommand(step());
+    expect(command).toEqual({ command: 'podman', args: ['build', ...COMMON, ...LABELS, '/work'] });
+    expect('env' in command).toBe(false);
+  });
+
+  test('buildah: `build --layers`', () => {
+    const command = BUILDAH.buildCommand(step());
+    expect(command).toEqual({ command: 'buildah', args: ['build', '--layers', ...COMMON, ...LABELS, '/work'] });
+    expect('env' in command).toBe(false);
+  });
+
+  test('cache images, --no-cache and --pull, in that order, before the context', () => {
+    const options = { cacheFrom: ['cache:a', 'quay.io/mlrun/app:cache'], noCache: true, pull: true };
+    expect(DOCKER_CLASSIC.buildCommand(step(options)).args.slice(COMMON.length + LABELS.length + 1)).toEqual([
+      '--cache-from',
+      'cache:a',
+      '--cache-from',
+      'quay.io/mlrun/app:cache',
+      '--no-cache',
+      '--pull',
+      '--force-rm',
+      '/work',
+    ]);
+    // podman and buildah take a repository for --cache-from and refuse a tag.
+    expect(PODMAN.buildCommand(step(options)).args.slice(-7)).toEqual([
+      '--cache-from',
+      'cache',
+      '--cache-from',
+      'quay.io/mlrun/app',
+      '--no-cache',
+      '--pull',
+      '/work',
+    ]);
+  });
+
+  test('no --no-cache, --pull or --cache-from when not asked', () => {
+    for (const engine of [DOCKER_CLASSIC, DOCKER_BUILDKIT, PODMAN, BUILDAH]) {
+      const { args } = engine.buildCommand(step());
+      expect(args).not.toContain('--no-cache');
+      expect(args).not.toContain('--pull');
+      expect(args).not.toContain('--cache-from');
+      expect(args.at(-1)).toBe('/work');
+    }
+  });
+
+  test('build argument values are single argv words, however they look; labels go into the Dockerfile, quoted', () => {
+    const { args } = DOCKER_CLASSIC.buildCommand(
+      step({ buildArgs: { BASE_IMAGE: 'python:3.9', EMPTY: '' }, labels: { 'org.opencontainers.image.description': "it's a = b" } }),
+    );
+    expect(args).toContain('EMPTY=');
+    expect(args).not.toContain('--label');
+    expect(withLabels('FROM x\n', { 'org.opencontainers.image.title': 'app', 'org.opencontainers.image.description': 'say "hi" \\ $HOME' })).toBe(
+      'FROM x\n\n# Added by mlrun-images build.\nLABEL org.opencontainers.image.title=app \\\n      org.opencontainers.image.description="say \\"hi\\" \\\\ \\$HOME"\n',
+    );
+    expect(withLabels('FROM x\n', {})).toBe('FROM x\n');
+  });
+
+  test.each([
+    ['127.0.0.1:5000/debian:bookworm'],
+    ['127.0.0.1/debian:bookworm'],
+    ['localhost:5000/mlrun/core:1.7.0'],
+    ['localhost/debian'],
+    ['[::1]:5000/debian:bookworm'],
+  ])('podman and buildah: --tls-verify=false when BASE_IMAGE is on a loopback registry (%s)', (base) => {
+    for (const engine of [PODMAN, BUILDAH]) {
+      const { args } = engine.buildCommand(step({ buildArgs: { BASE_IMAGE: base } }));
+      expect(args.filter((arg) => arg === '--tls-verify=false')).toHaveLength(1);
+      expect(args.at(-1)).toBe('/work');
+    }
+  });
+
+  test.each([
+    ['quay.io/mlrun/core:1.7.0'],
+    ['debian:bookworm'],
+    ['registry.example.com:5000/debian'],
+    ['localhost.example.com/debian'],
+    ['128.0.0.1:5000/debian'],
+  ])('no --tls-verify=false when BASE_IMAGE is not on a loopback registry (%s)', (base) => {
+    for (const engine of [PODMAN, BUILDAH]) expect(engine.buildCommand(step({ buildArgs: { BASE_IMAGE: base } })).args).not.toContain('--tls-verify=false');
+  });
+
+  test('docker never gets --tls-verify', () => {
+    for (const engine of [DOCKER_CLASSIC, DOCKER_BUILDKIT]) {
+      expect(engine.buildCommand(step({ buildArgs: { BASE_IMAGE: '127.0.0.1:5000/debian:bookworm' } })).args.join(' ')).not.toContain('tls-verify');
+    }
+  });
+
+  test('the target reference does not decide the TLS flag, the base does', () => {
+    const { args } = PODMAN.buildCommand(step({ reference: '127.0.0.1:5000/mlrun/app:1.7.0', buildArgs: { BASE_IMAGE: 'debian:bookworm' } }));
+    expect(args).not.toContain('--tls-verify=false');
+  });
+});
+
+describe('pushCommand', () => {
+  test('docker: plain `docker push`, the digest comes from its output', () => {
+    expect(DOCKER_CLASSIC.pushCommand('quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({
+      command: 'docker',
+      args: ['push', 'quay.io/mlrun/app:1.7.0'],
+    });
+    expect(DOCKER_BUILDKIT.pushCommand('127.0.0.1:5000/mlrun/app:1.7.0', '/d')).toEqual({
+      command: 'docker',
+      args: ['push', '127.0.0.1:5000/mlrun/app:1.7.0'],
+    });
+  });
+
+  test('podman and buildah: --digestfile', () => {
+    expect(PODMAN.pushCommand('quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({
+      command: 'podman',
+      args: ['push', '--digestfile', '/work/.build/digests/app', 'quay.io/mlrun/app:1.7.0'],
+    });
+    expect(BUILDAH.pushCommand('quay.io/mlrun/app:1.7.0', '/work/.build/digests/app')).toEqual({
+      command: 'buildah',
+      args: ['push', '--digestfile', '/work/.build/digests/app', 'quay.io/mlrun/app:1.7.0'],
+    });
+  });
+
+  test('podman and buildah: --tls-verify=false for a 127.0.0.1 or localhost registry', () => {
+    expect(BUILDAH.pushCommand('127.0.0.1:5000/e2e/app:1', '/d')).toEqual({
+      command: 'buildah',
+      args: ['push', '--tls-verify=false', '--digestfile', '/d', '127.0.0.1:5000/e2e/app:1'],
+    });
+    expect(PODMAN.pushCommand('localhost:5000/e2e/app:1', '/d').args).toContain('--tls-verify=false');
+    expect(PODMAN.pushCommand('quay.io/e2e/app:1', '/d').args).not.toContain('--tls-verify=false');
+  });
+});
+
+describe('other commands', () => {
+  test('pullCommand, with the TLS flag for a loopback registry on podman/buildah', () => {
+    expect(DOCKER_CLASSIC.pullCommand('127.0.0.1:5000/mlrun/app:cache')).toEqual({ command: 'docker', args: ['pull', '127.0.0.1:5000/mlrun/app:cache'] });
+    expect(PODMAN.pullCommand('127.0.0.1:5000/mlrun/app:cache')).toEqual({
+      command: 'podman',
+      args: ['pull', '--tls-verify=false', '127.0.0.1:5000/mlrun/app:cache'],
+    });
+    expect(BUILDAH.pullCommand('mlrun/app:cache')).toEqual({ command: 'buildah', args: ['pull', 'mlrun/app:cache'] });
+  });
+
+  test('imageIdCommand', () => {
+    expect(DOCKER_CLASSIC.imageIdCommand('mlrun/app:1')).toEqual({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', 'mlrun/app:1'] });
+    expect(PODMAN.imageIdCommand('mlrun/app:1')).toEqual({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', 'mlrun/app:1'] });
+    expect(BUILDAH.imageIdCommand('mlrun/app:1')).toEqual({
+      command: 'buildah',
+      args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', 'mlrun/app:1'],
+    });
+  });
+
+  test('each engine is probed through the runner: docker by `info` then `buildx version`, podman by `info`, buildah by `version`', async () => {
+    const asked: Command[] = [];
+    const answering = (answers: Record<string, number>): ProcessRunner => ({
+      run: async (command) => {
+        asked.push(command);
+        return { exitCode: answers[`${command.command} ${command.args[0]}`] ?? 1, output: '' };
+      },
+    });
+    expect((await docker.detect(answering({ 'docker info': 0, 'docker buildx': 0 })))?.label).toBe('docker (BuildKit)');
+    expect((await docker.detect(answering({ 'docker info': 0 })))?.label).toBe('docker (classic builder)');
+    expect(await docker.detect(answering({}))).toBeUndefined();
+    expect((await podman.detect(answering({ 'podman info': 0 })))?.name).toBe('podman');
+    expect((await buildah.detect(answering({ 'buildah version': 0 })))?.name).toBe('buildah');
+    expect(asked.slice(0, 2)).toEqual([
+      { command: 'docker', args: ['info', '--format', '{{.ID}}'] },
+      { command: 'docker', args: ['buildx', 'version'] },
+    ]);
+    expect(asked.find((command) => command.command === 'buildah')).toEqual({ command: 'buildah', args: ['version'] });
+  });
+
+  test('without --engine the first engine that answers is taken, by priority; --engine asks only that one', async () => {
+    expect(ENGINE_MODULES.map((module) => module.name)).toEqual(['docker', 'podman', 'buildah']);
+    const onlyBuildah: ProcessRunner = { run: async (command) => ({ exitCode: command.command === 'buildah' ? 0 : 1, output: '' }) };
+    expect((await detectEngine(undefined, onlyBuildah)).name).toBe('buildah');
+    await expect(detectEngine('podman', onlyBuildah)).rejects.toThrow('the engine `podman` does not answer');
+    await expect(detectEngine('dockr', onlyBuildah)).rejects.toThrow('unknown engine `dockr`: expected one of docker, podman, buildah');
+  });
+});
+
+describe('stepFromOutput', () => {
+  test('BuildKit lines', () => {
+    expect(stepFromOutput('#7 [2/4] RUN apt-get update')).toBe('2/4 RUN apt-get update');
+    expect(stepFromOutput('#12 [build 3/5] RUN npm ci')).toBe('3/5 RUN npm ci');
+    expect(stepFromOutput('#5 [stage-1 1/2] FROM docker.io/library/nginx:1.27@sha256:abc')).toBe('1/2 FROM docker.io/library/nginx:1.27@sha256:abc');
+  });
+
+  test('classic builder lines', () => {
+    expect(stepFromOutput('Step 2/4 : RUN echo hi')).toBe('2/4 RUN echo hi');
+    expect(stepFromOutput('Step 10/12 : ENV A=b')).toBe('10/12 ENV A=b');
+  });
+
+  test('buildah (and podman) lines', () => {
+    expect(stepFromOutput('STEP 1/3: FROM debian:bookworm')).toBe('1/3 FROM debian:bookworm');
+    expect(stepFromOutput('STEP 3/3: COMMIT mlrun/app:1.7.0')).toBe('3/3 COMMIT mlrun/app:1.7.0');
+  });
+
+  test.each([
+    '#7 DONE 0.3s',
+    '#5 [internal] load build definition from Dockerfile',
+    '#8 0.512 Reading package lists...',
+    ' ---> Running in 4b1c2d3e',
+    'Successfully built 0123456789ab',
+    'Sending build context to Docker daemon  2.048kB',
+    '  Step 2/4 : RUN echo indented',
+    'step 2/4 : RUN lower case',
+    'Getting image source signatures',
+    '',
+  ])('not a step: %j', (line) => {
+    expect(stepFromOutput(line)).toBeUndefined();
+  });
+});
+
+describe('the digest a push reports', () => {
+  const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+  test('the digest of docker push output', () => {
+    const output = ['The push refers to repository [127.0.0.1:5000/e2e/app]', '5f70bf18a086: Pushed', `1.7.0: digest: ${digest} size: 1570`].join('\n');
+    expect(DOCKER_CLASSIC.pushedDigest(output, () => undefined)).toBe(digest);
+    expect(PODMAN.pushedDigest('', () => `${digest}\n`)).toBe(digest);
+  });
+
+  test('no digest in the output', () => {
+    expect(DOCKER_CLASSIC.pushedDigest('The push refers to repository [quay.io/mlrun/app]\nunauthorized: access denied', () => undefined)).toBeUndefined();
+    expect(DOCKER_CLASSIC.pushedDigest('', () => undefined)).toBeUndefined();
+    expect(DOCKER_CLASSIC.pushedDigest('latest: digest: sha256:abc123 size: 1', () => undefined)).toBeUndefined();
+  });
+});
+
+describe('formatCommand', () => {
+  test('plain words stay as they are', () => {
+    expect(formatCommand({ command: 'docker', args: ['push', 'quay.io/mlrun/app:1.7.0'] })).toBe('docker push quay.io/mlrun/app:1.7.0');
+    expect(
+      formatCommand({ command: 'docker', args: ['build', '--build-arg', 'MLRUN_DOCKER_REGISTRY=', '-f', '/a/b_c/Dockerfile', '--progress=plain', '.'] }),
+    ).toBe('docker build --build-arg MLRUN_DOCKER_REGISTRY= -f /a/b_c/Dockerfile --progress=plain .');
+  });
+
+  test("words with spaces, braces or quotes are single-quoted, a quote inside as '\\''", () => {
+    expect(formatCommand({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', 'x'] })).toBe("docker image inspect --format '{{.Id}}' x");
+    expect(formatCommand({ command: 'docker', args: ['--label', 'org.opencontainers.image.description=The core image'] })).toBe(
+      "docker --label 'org.opencontainers.image.description=The core image'",
+    );
+    expect(formatCommand({ command: 'echo', args: ["it's"] })).toBe("echo 'it'\\''s'");
+    expect(formatCommand({ command: 'echo', args: ['$HOME', 'a;b', ''] })).toBe("echo '$HOME' 'a;b' ''");
+  });
+
+  test('the environment comes first, as NAME=value', () => {
+    expect(formatCommand(DOCKER_CLASSIC.buildCommand(step({ buildArgs: {}, labels: {} })))).toBe(
+      'DOCKER_BUILDKIT=0 docker build -f /work/.build/dockerfiles/app/Dockerfile -t quay.io/mlrun/app:1.7.0 --force-rm /work',
+    );
+    expect(formatCommand({ command: 'x', args: [], env: { A: 'has space', B: '1' } })).toBe("A='has space' B=1 x");
+  });
+});

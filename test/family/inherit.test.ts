@@ -1,0 +1,173 @@
+import { describe, expect, test } from 'vitest';
+import { IMAGE_FIELDS, MERGE_RULES, type MergeRule } from '../../src/family/inherit.js';
+import { load, problemsOf, yaml } from '../helpers.js';
+
+function child(parentLines: string[], childLines: string[]) {
+  const family = load(
+    yaml('version: 1', 'images:', '  parent:', ...parentLines.map((l) => `    ${l}`), '  child:', '    extends: parent', ...childLines.map((l) => `    ${l}`)),
+  );
+  return family.images.get('child')!;
+}
+
+const testedRules = new Set<MergeRule>();
+
+describe('extends: each merge rule', () => {
+  test('override: scalar and list fields are replaced', () => {
+    testedRules.add('override');
+    const image = child(
+      ['base: debian:12', 'description: parent', 'workdir: /p', 'user: p', 'entrypoint: [a, b]', 'cmd: [c]', 'expose: [1, 2]', 'volumes: [/p]', 'context: p'],
+      ['description: child', 'workdir: /c', 'user: c', 'entrypoint: [x]', 'cmd: [y, z]', 'expose: [3]', 'volumes: [/c]', 'context: c'],
+    );
+    expect(image.spec).toMatchObject({
+      base: 'debian:12',
+      description: 'child',
+      workdir: '/c',
+      user: 'c',
+      entrypoint: ['x'],
+      cmd: ['y', 'z'],
+      expose: ['3'],
+      volumes: ['/c'],
+      context: 'c',
+    });
+  });
+
+  test('override: fields the child does not set are inherited', () => {
+    const image = child(['base: debian:12', 'workdir: /p', 'user: p'], ['description: only this']);
+    expect(image.spec).toMatchObject({ base: 'debian:12', workdir: '/p', user: 'p', description: 'only this' });
+  });
+
+  test('base-or-from: setting base drops an inherited from, and the other way round', () => {
+    testedRules.add('base-or-from');
+    const family = load(
+      yaml(
+        'version: 1',
+        'images:',
+        '  root:',
+        '    base: debian:12',
+        '  on-root:',
+        '    from: root',
+        '  rebased:',
+        '    extends: on-root',
+        '    base: ubuntu:22.04',
+        '  rebuilt:',
+        '    extends: root',
+        '    from: on-root',
+      ),
+    );
+    expect(family.images.get('rebased')!.spec).toMatchObject({ base: 'ubuntu:22.04' });
+    expect(family.images.get('rebased')!.spec.from).toBeUndefined();
+    expect(family.images.get('rebuilt')!.spec).toMatchObject({ from: 'on-root' });
+    expect(family.images.get('rebuilt')!.spec.base).toBeUndefined();
+  });
+
+  test('merge-keys: args, env and labels merge key by key, the child wins, null removes', () => {
+    testedRules.add('merge-keys');
+    const image = child(
+      ['base: debian:12', 'env: {A: "1", B: "2", GONE: x}', 'args: {X: "1"}', 'labels: {l1: a}'],
+      ['env: {B: "two", C: "3", GONE: null}', 'args: {Y: "2"}', 'labels: {l1: b, l2: c}'],
+    );
+    expect(image.spec.env).toEqual({ A: '1', B: 'two', C: '3' });
+    expect(image.spec.args).toEqual({ X: '1', Y: '2' });
+    expect(image.spec.labels).toEqual({ l1: 'b', l2: 'c' });
+  });
+
+  test('merge-layers: same id and kind merges parameters in place; same id other kind replaces; others append', () => {
+    testedRules.add('merge-layers');
+    const image = child(
+      [
+        'base: debian:12',
+        'layers:',
+        '  - apt: {id: system, packages: [curl]}',
+        '  - openmpi: {id: mpi, version: 4.1.5}',
+        '  - run: {id: tweak, commands: [echo parent]}',
+      ],
+      ['layers:', '  - openmpi: {id: mpi, cuda: true}', '  - copy: {id: tweak, src: a, dest: /a}', '  - run: {commands: [echo child]}'],
+    );
+    expect(image.layers.map(({ kind, params }) => ({ kind, params }))).toEqual([
+      { kind: 'apt', params: { id: 'system', packages: ['curl'] } },
+      { kind: 'openmpi', params: { id: 'mpi', version: '4.1.5', cuda: true } },
+      { kind: 'copy', params: { id: 'tweak', src: 'a', dest: '/a' } },
+      { kind: 'run', params: { commands: ['echo child'] } },
+    ]);
+  });
+
+  test('merge-layers: a merged layer must still be complete', () => {
+    expect(
+      problemsOf(
+        yaml(
+          'version: 1',
+          'images:',
+          '  parent:',
+          '    base: debian:12',
+          '  child:',
+          '    extends: parent',
+          '    layers:',
+          '      - openmpi: {id: mpi, cuda: true}',
+        ),
+      ),
+    ).toEqual(['images.yaml:8:18: openmpi layer of image `child` is missing `version` (needed unless `source: apt`)']);
+  });
+
+  test('merge-stages: a stage of the same name replaces the inherited one, others append', () => {
+    testedRules.add('merge-stages');
+    const image = child(
+      ['base: debian:12', 'stages:', '  - {name: build, base: node:20}', '  - {name: assets, base: alpine:3}'],
+      ['stages:', '  - {name: build, base: node:22}', '  - {name: docs, base: alpine:3}'],
+    );
+    expect(image.stages.map(({ name, base }) => `${name}=${base}`)).toEqual(['build=node:22', 'assets=alpine:3', 'docs=alpine:3']);
+  });
+
+  test('not-inherited: extends itself is not passed on, but chains resolve parent first', () => {
+    testedRules.add('not-inherited');
+    const family = load(
+      yaml(
+        'version: 1',
+        'images:',
+        '  a:',
+        '    base: debian:12',
+        '    env: {FROM_A: a, WHO: a}',
+        '  b:',
+        '    extends: a',
+        '    env: {FROM_B: b, WHO: b}',
+        '  c:',
+        '    extends: b',
+        '    env: {WHO: c}',
+      ),
+    );
+    expect(family.images.get('c')!.spec.env).toEqual({ FROM_A: 'a', FROM_B: 'b', WHO: 'c' });
+    expect(family.images.get('c')!.extends).toBe('b');
+    expect(family.images.get('b')!.extends).toBe('a');
+  });
+
+  test('every field has a rule, and every rule in use is tested above', () => {
+    const rulesInUse = new Set(IMAGE_FIELDS.map((field) => MERGE_RULES[field].rule));
+    expect([...rulesInUse].sort()).toEqual([...testedRules].sort());
+  });
+});
+
+describe('extends: where inherited values are reported', () => {
+  test('an error in an inherited field points at the image that wrote it, once', () => {
+    expect(problemsOf(yaml('version: 1', 'images:', '  parent:', '    base: debian:12', '    workdir: relative', '  child:', '    extends: parent'))).toEqual([
+      'images.yaml:5:14: workdir `relative` must be an absolute path of letters, digits and . _ / @ + -',
+    ]);
+  });
+});
+
+test('a parameter inherited into a merged layer is reported where it is written, once', () => {
+  expect(
+    problemsOf(
+      yaml(
+        'version: 1',
+        'images:',
+        '  parent:',
+        '    base: debian:12',
+        '    layers:',
+        '      - apt: {id: system, packages: [Curl]}',
+        '  child:',
+        '    extends: parent',
+        '    layers:',
+        '      - apt: {id: system}',
+      ),
+    ),
+  ).toEqual(['images.yaml:6:38: invalid apt package `Curl`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)']);
+});
