@@ -20,12 +20,17 @@ export class MlrunImagesError extends Error {
   override name = 'MlrunImagesError';
 }
 
-/** The manifest is invalid: every problem found, each at its place in the file. */
-export class ManifestError extends MlrunImagesError {
-  override name = 'ManifestError';
+/** An input file is invalid: every problem found, each at its place in the file. */
+export class InputError extends MlrunImagesError {
+  override name = 'InputError';
   constructor(readonly diagnostics: Diagnostic[]) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
   }
+}
+
+/** The manifest (or a template it renders with) is invalid. */
+export class ManifestError extends InputError {
+  override name = 'ManifestError';
 }
 
 /** The command line asks for something that cannot be done as asked. */

@@ -1,6 +1,7 @@
 /** The command line parsed: the command, its operands and its options, checked against the option table. */
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONTROL_CHARACTER } from '../dockerfile/quote.js';
 import { UsageError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { COMMAND_NAMES, type CommandName, commandsOf, type OptionName, type OptionValues, optionSpec, parserOptions } from './options.js';
@@ -43,13 +44,17 @@ function parseOverrides(pairs: readonly string[]): Record<string, string> {
   return overrides;
 }
 
-/** Each option given must belong to the command. */
-function checkOptionsBelong(command: CommandName, values: OptionValues): void {
-  for (const name of Object.keys(values)) {
+/** Each option given must belong to the command, and an option that names a file or folder must name one. */
+function checkOptions(command: CommandName, values: OptionValues): void {
+  for (const [name, value] of Object.entries(values)) {
     const spec = optionSpec(name);
     const owners = spec ? commandsOf(spec) : COMMAND_NAMES;
     if (!owners.includes(command))
       throw new UsageError(`--${name} is an option of ${owners.map((owner) => `\`${owner}\``).join(' and ')}, not of \`${command}\``);
+    if (spec?.path && typeof value === 'string' && (value === '' || CONTROL_CHARACTER.test(value))) {
+      const expected = spec.value === 'DIR' ? 'a folder' : 'a file';
+      throw new UsageError(`--${name} expects ${expected}, got ${value === '' ? 'an empty value' : 'a name with a line break or another control character'}`);
+    }
   }
 }
 
@@ -77,7 +82,7 @@ export function parseCommandLine(
     throw new UsageError(`unknown command \`${command}\`${didYouMean(command, COMMAND_NAMES)}\n\n${usage}`);
   }
   const known = command as CommandName;
-  checkOptionsBelong(known, values);
+  checkOptions(known, values);
   if (operands.length > 0 && !takesOperands(known)) throw new UsageError(`unexpected argument \`${operands[0]}\`\n\n${usage}`);
   const manifestPath = resolve(cwd, stringOption({ values }, 'manifest') ?? 'images.yaml');
   return {

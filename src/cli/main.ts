@@ -1,7 +1,7 @@
 /** The command-line edge: parse, dispatch, and the one place that turns errors into messages and exit codes. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManifestError, MlrunImagesError } from '../errors.js';
+import { InputError, MlrunImagesError } from '../errors.js';
 import { COMMANDS, commandSpec } from './commands/index.js';
 import { PACKAGE_ROOT } from './files.js';
 import { parseCommandLine } from './invocation.js';
@@ -18,7 +18,7 @@ function packageVersion(): string {
 
 /** An error as the person at the terminal should see it; the exit code. */
 function report(error: unknown, io: CliIo): number {
-  if (error instanceof ManifestError) {
+  if (error instanceof InputError) {
     io.stderr.write(`${error.message}\n${error.diagnostics.length} problem(s) found; nothing was written.\n`);
     return error.exitCode;
   }

@@ -12,6 +12,8 @@ export interface OptionSpec {
   multiple?: boolean;
   /** The value's placeholder in help (`FILE`). */
   value?: string;
+  /** The value names a file or folder: an empty value is refused. */
+  path?: boolean;
   /** The commands it means something to; `all` for every command. */
   commands: readonly CommandName[] | 'all';
   /** The environment variable read when the option is not given. */
@@ -30,6 +32,7 @@ export const OPTIONS = [
     short: 'f',
     type: 'string',
     value: 'FILE',
+    path: true,
     commands: 'all',
     help: 'the manifest (default: images.yaml)',
     doc: 'the manifest (default `images.yaml` in the current folder)',
@@ -39,6 +42,7 @@ export const OPTIONS = [
     short: 'o',
     type: 'string',
     value: 'DIR',
+    path: true,
     commands: ['generate'],
     help: 'where generate writes (default: generated/ beside the manifest)',
     doc: 'where `generate` writes (default `generated/` beside the manifest)',
@@ -132,6 +136,7 @@ export const OPTIONS = [
     name: 'json',
     type: 'string',
     value: 'FILE',
+    path: true,
     commands: ['build'],
     help: 'write a summary: per image its reference, status, duration, image id and pushed digest',
     doc: 'write a summary: per image its reference, status, duration, start and end, image id, pushed digest, log file',

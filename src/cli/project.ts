@@ -1,6 +1,5 @@
 /** What every command reads from disk: the manifest and templates (the family), images.lock.yaml, the mirror. */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { ProcessRunner } from '../engines/process.js';
 import type { Family } from '../family/family.js';
 import { MANIFEST_SCHEMA } from '../layers/index.js';
@@ -8,7 +7,7 @@ import { requireLocked } from '../lock/bases.js';
 import { LOCK_FILE, type LockFile, parseLock } from '../lock/lockfile.js';
 import { loadFamily } from '../pipeline.js';
 import { layerKindsOf, type TemplateSources } from '../render/templates.js';
-import { readManifestText, readTemplates } from './files.js';
+import { readManifestText, readTemplates, readTextFile } from './files.js';
 import { flagOption, type Invocation, stringOption } from './invocation.js';
 
 export interface CliIo {
@@ -18,6 +17,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   /** Aborted on Ctrl-C or SIGTERM: builds stop their engine processes. */
   signal?: AbortSignal;
+  /** Called when a command starts engine processes: from then on Ctrl-C stops them instead of exiting at once. */
+  startsProcesses?: () => void;
   /** Runs engine commands (tests may record them instead). */
   runner?: ProcessRunner;
 }
@@ -29,10 +30,11 @@ export function manifestDir(invocation: Invocation): string {
 
 /** Load the family from the manifest and the templates beside it (and the package's). */
 export function loadProject(invocation: Invocation, io: Pick<CliIo, 'env' | 'cwd'>): { family: Family; templates: TemplateSources } {
+  // Messages name the manifest as the user reaches it from here, so editors and CI can open the place.
+  const shownManifest = relative(io.cwd, invocation.manifestPath) || '.';
   const templates = readTemplates(manifestDir(invocation));
   const family = loadFamily({
-    // Messages name the manifest as the user reaches it from here, so editors and CI can open the place.
-    source: { file: relative(io.cwd, invocation.manifestPath) || basename(invocation.manifestPath), text: readManifestText(invocation.manifestPath) },
+    source: { file: shownManifest, text: readManifestText(invocation.manifestPath, shownManifest) },
     schema: MANIFEST_SCHEMA,
     layerKinds: layerKindsOf(templates),
     env: io.env,
@@ -47,8 +49,8 @@ export function lockPath(folder: string): string {
 
 /** images.lock.yaml beside the manifest, when there is one. */
 export function readLock(folder: string): LockFile | undefined {
-  const path = lockPath(folder);
-  return existsSync(path) ? parseLock(readFileSync(path, 'utf8')) : undefined;
+  const text = readTextFile(lockPath(folder), LOCK_FILE, 'ok');
+  return text === undefined ? undefined : parseLock(text);
 }
 
 /** images.lock.yaml, for the commands that build on it (generate, build, lint); `--locked` requires it to cover every base. */

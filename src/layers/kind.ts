@@ -28,6 +28,8 @@ export interface LayerLintContext {
   context: string | undefined;
   /** Files read for lint (see LayerKind.lintReads), by path from the manifest's folder; a missing file is absent. */
   files: ReadonlyMap<string, string>;
+  /** Files outside the image's build context (by path or through a link): not read, reported. */
+  outside: ReadonlySet<string>;
   /** How a path from the manifest's folder is shown in a finding. */
   shownPath(path: string): string;
   /** A finding at a manifest node (its value, or its key), or at a place in another file. */

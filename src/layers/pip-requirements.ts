@@ -29,9 +29,9 @@ export function requirementLines(text: string): RequirementLine[] {
   return lines;
 }
 
-/** The file an include line names, relative to the manifest's folder as the including file `path` is. */
+/** The file an include line names, relative to the manifest's folder as the including file `path` is (or absolute). */
 export function includedPath(path: string, include: string): string {
-  return posix.normalize(posix.join(posix.dirname(path), include));
+  return posix.isAbsolute(include) ? posix.normalize(include) : posix.normalize(posix.join(posix.dirname(path), include));
 }
 
 /** Files a requirement file includes, relative to the manifest's folder as it is itself. */

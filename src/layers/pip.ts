@@ -25,6 +25,14 @@ export function isValidPipRequirement(spec: string): boolean {
 function lintRequirementFile(path: string, includedFrom: NodePath | SourceLocation, context: LayerLintContext, seen: Set<string>): void {
   if (seen.has(path)) return;
   seen.add(path);
+  if (context.outside.has(path)) {
+    context.report(
+      'outside-context',
+      includedFrom,
+      `requirement file \`${path}\` is outside the build context of the image (or links out of it): the build cannot send it, and lint does not read it`,
+    );
+    return;
+  }
   const text = context.files.get(path);
   if (text === undefined) {
     context.report('missing-file', includedFrom, `requirement file \`${path}\` does not exist: the build would fail to copy it`);

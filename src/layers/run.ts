@@ -1,4 +1,4 @@
-import { withBuildArgValues } from '../dockerfile/build-args.js';
+import { asWritten, withBuildArgValues } from '../dockerfile/build-args.js';
 import { rawTextProblem } from '../dockerfile/quote.js';
 import { paramPath } from '../manifest/types.js';
 import { type LayerKind, listParam } from './kind.js';
@@ -16,7 +16,7 @@ export const run: LayerKind = {
   buildArgParameters: ['commands'],
   check(layer, { report }) {
     listParam(layer.params, 'commands').forEach((command, index) => {
-      const problem = rawTextProblem(command);
+      const problem = rawTextProblem(asWritten(command));
       if (problem) report([...paramPath(layer, 'commands'), index], `a run command ${problem}`);
     });
   },

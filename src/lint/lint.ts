@@ -27,6 +27,8 @@ export interface LintInputs {
   production: boolean;
   /** Files the layers read for lint (requirement files), by path from the manifest's folder; missing ones are absent. */
   files: ReadonlyMap<string, string>;
+  /** Files lint would not read because they lie outside the image's build context, by path from the manifest's folder. */
+  outside?: ReadonlySet<string>;
   /** The generated Dockerfiles by image name, with their path for messages. */
   dockerfiles: ReadonlyMap<string, { path: string; text: string }>;
   /** dockerfile-utils' validate, passed in so this stays pure. */
@@ -40,7 +42,7 @@ export interface LintInputs {
 /** Findings of the pinning rules are warnings, errors with `--production`; a missing file is always an error. */
 function severityOf(rule: RuleId, production: boolean): Severity {
   if (rule === 'apt-unpinned') return 'note';
-  return rule === 'missing-file' || (production && LINT_RULES[rule].pinning) ? 'error' : 'warning';
+  return rule === 'missing-file' || rule === 'outside-context' || (production && LINT_RULES[rule].pinning) ? 'error' : 'warning';
 }
 
 type Report = (rule: RuleId, where: NodePath | SourceLocation, message: string, part?: 'key' | 'value') => void;
@@ -88,6 +90,7 @@ export function lintFamily({
   family,
   production,
   files,
+  outside = new Set(),
   dockerfiles,
   validateDockerfile,
   images = family.order,
@@ -104,7 +107,7 @@ export function lintFamily({
     };
     lintBases(family, name, report);
     for (const layer of graph.layersOf(name)) {
-      layerKind(layer.kind).lint?.(layer, { values: family.values, context: image.spec.context, files, shownPath, report });
+      layerKind(layer.kind).lint?.(layer, { values: family.values, context: image.spec.context, files, outside, shownPath, report });
     }
     const dockerfile = dockerfiles.get(name);
     for (const problem of dockerfile ? validateDockerfile(dockerfile.text) : []) {

@@ -13,6 +13,11 @@ export const LINT_RULES = {
     summary: "a git branch (`development`, `master`, `main`) cloned or downloaded in a run command, or as the mlrun layer's `git_ref`",
   },
   'missing-file': { pinning: false, summary: 'a requirement file that does not exist (an error: the build would fail)' },
+  'outside-context': {
+    pinning: false,
+    summary:
+      "a requirement file, or a file one includes, outside the image's build context (by path or through a symbolic link): an error, and lint does not read it",
+  },
   'apt-unpinned': { pinning: false, summary: 'an apt package without a version (a note only: Debian drops old versions, so pins break builds)' },
   dockerfile: { pinning: false, summary: 'a problem dockerfile-utils finds in a generated Dockerfile' },
 } as const;

@@ -1,10 +1,28 @@
-import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Pair,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type YAMLMap,
+} from 'yaml';
 import { ManifestError, type Diagnostic, type SourceLocation } from '../errors.js';
 
 /** Larger manifests are refused before parsing: no image family needs more, and it bounds the work. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-/** YAML aliases expand in place; a few dozen alias levels can blow up to gigabytes ("billion laughs"). */
-export const MAX_ALIAS_COUNT = 200;
+/**
+ * YAML aliases expand in place: a few dozen aliases of aliases can blow up to gigabytes ("billion laughs"), and so can
+ * a few large lists aliased many times. The data may hold at most this many values after expansion (about what a
+ * 4 MiB manifest could hold written out).
+ */
+export const MAX_EXPANDED_NODES = 1_000_000;
 
 export type NodePath = readonly (string | number)[];
 
@@ -44,43 +62,79 @@ function yamlProblems(document: Document, text: string, at: Locate): Diagnostic[
     location: at(error.code === 'MISSING_CHAR' || error.code === 'BAD_INDENT' ? (unclosedOpener(document, error.pos[0]) ?? error.pos[0]) : error.pos[0]),
     message: describeYamlError(error.code, error.message, text.slice(error.pos[0])),
   }));
-  problems.push(
-    ...findDuplicateKeys(document).map((offset) => ({ location: at(offset), message: describeYamlError('DUPLICATE_KEY', '', text.slice(offset)) })),
-  );
+  problems.push(...keyProblems(document).map(({ offset, code }) => ({ location: at(offset), message: describeYamlError(code, '', text.slice(offset)) })));
   return problems.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
+}
+
+/** How many values the document holds with its aliases expanded; counting stops past the limit. */
+export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES): number {
+  const sizes = new WeakMap<object, number>();
+  const sizeOf = (node: unknown): number => {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, limit + 1); // an alias back into itself is as large as can be
+    let size = 1;
+    if (isAlias(node)) size = sizeOf(node.resolve(document));
+    else if (isPair(node)) size = sizeOf(node.key) + sizeOf(node.value);
+    else if (isCollection(node)) for (const item of node.items) if (size <= limit) size += sizeOf(item);
+    sizes.set(node, Math.min(size, limit + 1));
+    return Math.min(size, limit + 1);
+  };
+  return sizeOf(document.contents);
 }
 
 /** The document as plain data; aliases that point nowhere or expand too far are refused. */
 function documentData(document: Document, text: string, at: Locate): unknown {
+  if (expandedSize(document) > MAX_EXPANDED_NODES) {
+    throw new ManifestError([
+      {
+        location: at(0),
+        message: `YAML aliases expand to too much data (more than ${MAX_EXPANDED_NODES} values); write the values out or use \`extends\``,
+      },
+    ]);
+  }
   try {
-    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return document.toJS({ maxAliasCount: -1 });
   } catch (error) {
     const unresolved = error instanceof ReferenceError ? /Unresolved alias[^:]*: (.+)$/.exec(error.message)?.[1] : undefined;
     if (unresolved !== undefined) {
       const offset = text.search(new RegExp(`\\*${unresolved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![^\\s,\\]}])`));
       throw new ManifestError([{ location: at(Math.max(offset, 0)), message: `the alias \`*${unresolved}\` has no anchor \`&${unresolved}\` before it` }]);
     }
-    if (error instanceof ReferenceError || (error instanceof Error && /alias/i.test(error.message))) {
-      throw new ManifestError([
-        {
-          location: at(0),
-          message: `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} alias uses); write the values out or use \`extends\``,
-        },
-      ]);
-    }
     throw error;
   }
 }
 
-/** Where the node at a path starts: walks the document's mappings and lists as far as the path goes. */
+/** A key as it becomes a property name in the data: `1`, `"1"` and `1.0`… each as JavaScript writes it. */
+function keyText(key: unknown): string {
+  if (key === null || key === undefined) return '';
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  return String(key);
+}
+
+/**
+ * Where the node at a path starts: walks the document's mappings and lists as far as the path goes. Each mapping's
+ * keys are indexed the first time it is walked, so locating many problems stays linear.
+ */
 function locator(document: Document, at: Locate): ParsedManifest['locate'] {
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, segment: string | number): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const item of map.items) if (isPair(item) && isScalar(item.key) && !index.has(keyText(item.key))) index.set(keyText(item.key), item);
+      indexes.set(map, index);
+    }
+    return index.get(String(segment));
+  };
   return (path, part = 'value') => {
     let node: unknown = document.contents;
     let offset = (document.contents as Node | null)?.range?.[0] ?? 0;
     for (const [index, segment] of path.entries()) {
       const last = index === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+        const pair = pairOf(node, segment);
         if (!pair) break;
         const target = last && part === 'key' ? pair.key : (pair.value ?? pair.key);
         offset = (target as Node).range?.[0] ?? offset;
@@ -118,27 +172,37 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   return { file, data, locate: locator(document, at), sourceOf };
 }
 
-/** Offsets of mapping keys that repeat an earlier key of the same mapping. */
-function findDuplicateKeys(document: Document): number[] {
-  const offsets: number[] = [];
+/**
+ * Keys that repeat an earlier key of the same mapping as the data would hold them (`1` and `"1"` are one key there),
+ * and keys that are not plain values (a list or mapping as a key).
+ */
+function keyProblems(document: Document): { offset: number; code: 'DUPLICATE_KEY' | 'COLLECTION_KEY' | 'TAG' }[] {
+  const problems: { offset: number; code: 'DUPLICATE_KEY' | 'COLLECTION_KEY' | 'TAG' }[] = [];
   visit(document, {
+    Node(_key, node) {
+      // `!!str 3.10` keeps a value a string; any other tag (`!!binary`, `!custom`) makes data no manifest uses.
+      if (node.tag !== undefined && node.tag !== 'tag:yaml.org,2002:str' && node.range) problems.push({ offset: node.range[0], code: 'TAG' });
+    },
     Map(_key, map) {
-      const seen = new Set<unknown>();
+      const seen = new Set<string>();
       for (const pair of map.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(key) && (pair.key as Node | null)?.range) offsets.push((pair.key as Node).range![0]);
+        const offset = (pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
+        if (offset === undefined) continue;
+        if (pair.key !== null && !isScalar(pair.key)) problems.push({ offset, code: 'COLLECTION_KEY' });
+        const key = keyText(pair.key);
+        if (seen.has(key)) problems.push({ offset, code: 'DUPLICATE_KEY' });
         seen.add(key);
       }
     },
   });
-  return offsets;
+  return problems;
 }
 
 /** An unclosed quote or flow collection is reported at the end of the file; point at where it opens instead. */
 function unclosedOpener(document: Document, errorOffset: number): number | undefined {
   let opener: number | undefined;
   visit(document, (_key, node) => {
-    const range = (node as Node).range;
+    const range = (node as Node | null)?.range;
     if (!range || range[0] >= errorOffset) return;
     const open = (isCollection(node) && node.flow) || (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'));
     if (open && range[1] >= errorOffset - 1 && (opener === undefined || range[0] > opener)) opener = range[0];
@@ -147,6 +211,9 @@ function unclosedOpener(document: Document, errorOffset: number): number | undef
 }
 
 function describeYamlError(code: string, message: string, sourceFromError: string): string {
+  if (code === 'COLLECTION_KEY') return 'a key must be a plain name, not a list or a mapping';
+  if (code === 'TAG') return 'YAML tags other than `!!str` are not used in a manifest; write the value plainly';
+  if (/Maximum call stack/.test(message)) return 'invalid YAML: nested far too deeply for a manifest';
   if (code === 'DUPLICATE_KEY') {
     const key = /^("[^"]*"|'[^']*'|[^:\s,{}[\]]+)/.exec(sourceFromError)?.[1] ?? sourceFromError.slice(0, 1);
     return `duplicate key \`${key}\`: each key may appear once in a mapping`;

@@ -216,7 +216,8 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>): Js
           },
           {
             type: 'string',
-            pattern: '^[0-9]{1,5}(/(tcp|udp))?$',
+            // 1 to 65535 as written (numbers reach the schema as the text they are written as), then /tcp or /udp.
+            pattern: '^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])(?:/(?:tcp|udp))?$',
           },
         ],
       },

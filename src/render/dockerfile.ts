@@ -1,7 +1,8 @@
+import Handlebars from 'handlebars';
 import { posix, sep } from 'node:path';
 import { BUILD_ARG_FENCE, buildArgsIn, fenced } from '../dockerfile/build-args.js';
 import { baseArgName } from '../dockerfile/instructions.js';
-import { dockerfileValue, execForm, UnsafeRawText } from '../dockerfile/quote.js';
+import { dockerfileValue, execForm, instructionKey, UnsafeText } from '../dockerfile/quote.js';
 import type { Diagnostic } from '../errors.js';
 import { type InheritedImage, layersOfImage } from '../family/inherit.js';
 import { contextPathsOf } from '../layers/index.js';
@@ -40,7 +41,7 @@ interface Pair {
 function pairs(map: ValueMap | undefined): Pair[] {
   return Object.entries(map ?? {})
     .filter(([, value]) => value !== null)
-    .map(([name, value]) => ({ name, value: dockerfileValue(value) }));
+    .map(([name, value]) => ({ name: instructionKey(name), value: dockerfileValue(value) }));
 }
 
 /**
@@ -58,7 +59,7 @@ function argDeclarations(defaults: Readonly<Record<string, string>>) {
 function layerProblem(layer: ResolvedLayer, error: unknown): string {
   const template = `templates/layers/${layer.kind}.hbs`;
   const message = (error as Error).message;
-  if (error instanceof UnsafeRawText) return `the ${layer.kind} layer: ${message}`;
+  if (error instanceof UnsafeText) return `the ${layer.kind} layer: ${message}`;
   if (error instanceof MissingTemplateValue) {
     return `the ${layer.kind} layer does not set a parameter that ${template}${error.line === undefined ? '' : `:${error.line}`} passes to \`${error.helper}\``;
   }
@@ -129,8 +130,25 @@ function renderStage(stage: StageInput, rendering: ImageRendering) {
   };
 }
 
-/** Render one image's Dockerfile (and .dockerignore) from its resolved definition. */
+/**
+ * Render one image's Dockerfile (and .dockerignore) from its resolved definition. A value the quoting refuses, or a
+ * failing skeleton or partial template, is a problem at the image.
+ */
 export function renderImage(image: InheritedImage, inputs: RenderInputs): RenderedImage {
+  try {
+    return renderImageParts(image, inputs);
+  } catch (error) {
+    if (error instanceof RenderError) throw error;
+    const location = inputs.manifest.locate(['images', image.name], 'key');
+    if (error instanceof UnsafeText) throw new RenderError({ location, message: `image \`${image.name}\`: ${error.message}` });
+    if (error instanceof Handlebars.Exception) {
+      throw new RenderError({ location, message: `templates/Dockerfile.hbs (or a partial) failed for image \`${image.name}\`: ${error.message}` });
+    }
+    throw error;
+  }
+}
+
+function renderImageParts(image: InheritedImage, inputs: RenderInputs): RenderedImage {
   const { manifest, templates } = inputs;
   const rendering: ImageRendering = { image, inputs, declare: argDeclarations(inputs.defaults), globalArgs: new Set(), globalArgLines: [] };
   const { spec } = image;

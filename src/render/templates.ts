@@ -1,7 +1,8 @@
 import Handlebars from 'handlebars';
-import { copyPaths, dockerfileValue, rawText, shellWord } from '../dockerfile/quote.js';
-import { MlrunImagesError } from '../errors.js';
+import { commentText, copyPaths, dockerfileValue, rawText, shellWord, UnsafeText } from '../dockerfile/quote.js';
+import { type Diagnostic, InputError, MlrunImagesError } from '../errors.js';
 import { DEVELOPMENT_VERSION_CASE } from '../mlrun/naming.js';
+import { checkTemplate } from './template-check.js';
 
 /** Template sources by path relative to the templates folder (`Dockerfile.hbs`, `layers/apt.hbs`, `partials/x.hbs`). */
 export type TemplateSources = Readonly<Record<string, string>>;
@@ -48,6 +49,12 @@ function printing(helper: string, print: (...values: unknown[]) => string) {
   };
 }
 
+/** `${NAME}`: a build argument the Dockerfile expands; the name must be one. */
+function argumentReference(name: unknown): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(name))) throw new UnsafeText(`\`${String(name)}\` is not a build argument name`);
+  return `\${${String(name)}}`;
+}
+
 /** A private Handlebars with the helpers templates may use: strict, and no HTML escaping. */
 export function compileTemplates(sources: TemplateSources): CompiledTemplates {
   const handlebars = Handlebars.create();
@@ -57,6 +64,7 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
     sh: printing('sh', shellWord),
     dq: printing('dq', dockerfileValue),
     raw: printing('raw', rawText),
+    comment: printing('comment', commentText),
     json: printing('json', (value) => JSON.stringify(value)),
     copyPaths: printing('copyPaths', copyPaths),
     join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ',') : ''),
@@ -74,13 +82,25 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
         .map((arg) => (arg === undefined || arg === null ? '' : String(arg)))
         .join(''),
     bracketed: (list: unknown) => (Array.isArray(list) && list.length > 0 ? `[${list.join(',')}]` : ''),
-    argRef: (name: unknown) => `\${${String(name)}}`,
+    argRef: (name: unknown) => argumentReference(name),
     developmentVersions: () => DEVELOPMENT_VERSION_CASE,
     buildArg: (name: unknown, options: { data?: { buildArgs?: Set<string> } }) => {
       options.data?.buildArgs?.add(String(name));
-      return `\${${String(name)}}`;
+      return argumentReference(name);
     },
   });
+
+  const names = {
+    helpers: Object.keys(handlebars.helpers).filter((name) => !name.endsWith('HelperMissing') && name !== 'helperMissing'),
+    partials: Object.keys(sources)
+      .filter((path) => path.startsWith(PARTIAL_PREFIX) && path.endsWith(EXTENSION))
+      .map((path) => path.slice(PARTIAL_PREFIX.length, -EXTENSION.length)),
+  };
+  const problems: Diagnostic[] = [];
+  for (const [path, source] of Object.entries(sources)) {
+    problems.push(...checkTemplate(`templates/${path}`, source, names, { layer: path.startsWith(LAYER_PREFIX) }));
+  }
+  if (problems.length > 0) throw new InputError(problems);
 
   for (const [path, source] of Object.entries(sources)) {
     if (path.startsWith(PARTIAL_PREFIX) && path.endsWith(EXTENSION)) {

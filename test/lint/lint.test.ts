@@ -11,6 +11,7 @@ const NO_DOCKERFILE_PROBLEMS: LintInputs['validateDockerfile'] = () => [];
 interface LintOptions extends LoadOptions {
   production?: boolean;
   files?: Record<string, string>;
+  outside?: readonly string[];
   dockerfiles?: Record<string, { path: string; text: string }>;
   validateDockerfile?: LintInputs['validateDockerfile'];
 }
@@ -18,12 +19,13 @@ interface LintOptions extends LoadOptions {
 /** lintFamily on an inline manifest, with requirement files and generated Dockerfiles given in memory. */
 function lint(
   text: string,
-  { production = false, files = {}, dockerfiles = {}, validateDockerfile = NO_DOCKERFILE_PROBLEMS, ...loadOptions }: LintOptions = {},
+  { production = false, files = {}, outside = [], dockerfiles = {}, validateDockerfile = NO_DOCKERFILE_PROBLEMS, ...loadOptions }: LintOptions = {},
 ): Finding[] {
   return lintFamily({
     family: load(text, loadOptions),
     production,
     files: new Map(Object.entries(files)),
+    outside: new Set(outside),
     dockerfiles: new Map(Object.entries(dockerfiles)),
     validateDockerfile,
   });
@@ -286,11 +288,12 @@ describe('severities', () => {
     '          extras: [complete]',
     '          git_ref: main',
     '      - pip:',
-    '          requirements: [requirements/missing.txt]',
+    '          requirements: [requirements/missing.txt, requirements/elsewhere.txt]',
   );
   const run = (production: boolean) =>
     lint(EVERY_RULE, {
       production,
+      outside: ['requirements/elsewhere.txt'],
       dockerfiles: { a: { path: 'generated/a/Dockerfile', text: 'FROM x\n' } },
       validateDockerfile: () => [{ line: 1, col: 1, message: 'a problem' }],
     });
@@ -312,6 +315,13 @@ describe('severities', () => {
   test.each(PINNING)('%s is a warning by default and an error with production', (rule) => {
     expect(severityOf(run(false), rule)).toEqual(['warning']);
     expect(severityOf(run(true), rule)).toEqual(['error']);
+  });
+
+  test('missing-file and outside-context are errors with or without production', () => {
+    for (const rule of ['missing-file', 'outside-context'] as const) {
+      expect(severityOf(run(false), rule)).toEqual(['error']);
+      expect(severityOf(run(true), rule)).toEqual(['error']);
+    }
   });
 
   test('apt-unpinned stays a note with production', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { MAX_ALIAS_COUNT, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from '../../src/manifest/load.js';
+import { MAX_EXPANDED_NODES, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from '../../src/manifest/load.js';
 import { formatDiagnostic, ManifestError } from '../../src/errors.js';
 import { problemsOf, yaml } from '../helpers.js';
 
@@ -96,8 +96,21 @@ describe('aliases', () => {
       levels.push(`lol${level}: &lol${level} [${Array(10).fill(previous).join(', ')}]`);
     }
     expect(refusalOf(yaml(...levels))).toEqual([
-      `images.yaml:1:1: YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} alias uses); write the values out or use \`extends\``,
+      `images.yaml:1:1: YAML aliases expand to too much data (more than ${MAX_EXPANDED_NODES} values); write the values out or use \`extends\``,
     ]);
+  });
+
+  test('a few large lists aliased many times are refused by their expanded size, quickly, whatever the alias count', () => {
+    const big = `big: &big [${Array(20_000).fill('x').join(', ')}]`;
+    const uses = Array.from({ length: 100 }, (_, index) => `use${index}: *big`);
+    const started = Date.now();
+    expect(refusalOf(yaml(big, ...uses))[0]).toContain('YAML aliases expand to too much data');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  test('aliases of aliases are counted once each, and an alias may be used far more than 200 times when the data stays small', () => {
+    const uses = Array.from({ length: 1000 }, (_, index) => `u${index}: *small`);
+    expect(Object.keys(parse(yaml('small: &small [a, b]', ...uses)).data as object)).toHaveLength(1001);
   });
 
   test('an alias to an anchor that does not exist is reported as such, at the alias', () => {

@@ -122,7 +122,7 @@ describe('rendering', () => {
   });
 
   test.each([
-    ['RUN echo {{who}}', 'the greet layer needs `who`, which it does not set (templates/layers/greet.hbs uses it)'],
+    ['RUN echo {{sh who}}', 'the greet layer does not set a parameter that templates/layers/greet.hbs:1 passes to `sh`'],
     ['RUN echo\n{{sh who}}', 'the greet layer does not set a parameter that templates/layers/greet.hbs:2 passes to `sh`'],
   ])('a layer template %j that uses a parameter the layer does not set is reported at the layer', (template, message) => {
     const templates = { 'Dockerfile.hbs': 'FROM x\n{{#each final.layers}}{{this}}{{/each}}', 'layers/greet.hbs': template };

@@ -148,6 +148,7 @@ export async function buildImages(family: Family, files: GeneratedFiles, folder:
   }
 
   const engine = detected;
+  io.startsProcesses?.();
   const now = () => Date.now();
   const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
   io.stdout.write(`building ${plan.steps.length} image(s) with ${engine.label}, ${concurrency} at a time\n`);

@@ -1,7 +1,7 @@
 import { basename, relative } from 'node:path';
 import { StaleError } from '../../errors.js';
 import { renderFamily } from '../../pipeline.js';
-import { compareOutput, type OutputDifference, writeOutput } from '../files.js';
+import { checkOutputFolder, compareOutput, type OutputDifference, writeOutput } from '../files.js';
 import { flagOption, type Invocation } from '../invocation.js';
 import { type CliIo, loadProject, lockFor } from '../project.js';
 
@@ -22,10 +22,11 @@ async function unifiedDiff(outDir: string, differences: readonly OutputDifferenc
 
 /** `generate [--check]`: write generated/ (or, with --check, say how it differs from what would be written). */
 export async function generateCommand(invocation: Invocation, io: CliIo): Promise<number> {
+  const shown = relative(io.cwd, invocation.outDir) || '.';
+  await checkOutputFolder(invocation.outDir, shown);
   const { family, templates } = loadProject(invocation, io);
   const files = renderFamily(family, templates, lockFor(invocation, family)?.bases);
   const differences = await compareOutput(invocation.outDir, files);
-  const shown = relative(io.cwd, invocation.outDir) || '.';
   if (flagOption(invocation, 'check')) {
     if (differences.length === 0) {
       io.stdout.write(`${shown}/ is up to date (${family.order.length} images)\n`);
@@ -34,7 +35,7 @@ export async function generateCommand(invocation: Invocation, io: CliIo): Promis
     io.stdout.write(await unifiedDiff(invocation.outDir, differences, io.cwd));
     throw new StaleError(`${shown}/ is stale: ${differences.length} file(s) differ from ${basename(invocation.manifestPath)}; run \`npm run generate\``);
   }
-  await writeOutput(invocation.outDir, differences);
+  await writeOutput(invocation.outDir, differences, shown);
   io.stdout.write(`generated ${family.order.length} images into ${shown}/ (${differences.length} file(s) changed)\n`);
   return 0;
 }

@@ -1,33 +1,45 @@
 /** `lint [--production] [--format text|json]`: the edge that reads the files lint looks at, and prints the findings. */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { formatDiagnostic, UsageError } from '../../errors.js';
 import type { Family } from '../../family/family.js';
 import { layerKind } from '../../layers/index.js';
 import { contextFilePath } from '../../manifest/grammar.js';
 import { type Finding, LINT_RULES, lintFamily } from '../../lint/lint.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
+import { pathInside, readTextFile } from '../files.js';
 import { flagOption, type Invocation, stringOption } from '../invocation.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 
-/** The files the layers read for lint (requirement files and what they include), from each image's build context. */
-function readLintFiles(family: Family, folder: string): Map<string, string> {
+/**
+ * The files the layers read for lint (requirement files and what they include), from each image's build context.
+ * A file outside the context (by its path, or through a symbolic link) is not read: the build could not send it.
+ */
+function readLintFiles(family: Family, folder: string, cwd: string): { files: Map<string, string>; outside: Set<string> } {
   const files = new Map<string, string>();
+  const outside = new Set<string>();
   for (const name of family.order) {
     const { context } = family.graph.image(name).spec;
+    const contextFolder = resolve(folder, context ?? '.');
     for (const layer of family.graph.layersOf(name)) {
       const reads = layerKind(layer.kind).lintReads;
-      if (!reads) continue;
+      if (!reads || !existsSync(contextFolder)) continue;
       const pending = reads.files(layer.params).map((file) => contextFilePath(context, file));
       for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
-        if (files.has(path) || !existsSync(join(folder, path))) continue;
-        const text = readFileSync(join(folder, path), 'utf8');
+        if (files.has(path) || outside.has(path)) continue;
+        const absolute = resolve(folder, path);
+        if (pathInside(contextFolder, absolute) === undefined) {
+          outside.add(path);
+          continue;
+        }
+        const text = readTextFile(absolute, relative(cwd, absolute) || path, 'ok');
+        if (text === undefined) continue;
         files.set(path, text);
         pending.push(...reads.includes(path, text));
       }
     }
   }
-  return files;
+  return { files, outside };
 }
 
 /** Run the lint rules; the pinning rules fail the run (exit 1) with --production. */
@@ -45,7 +57,7 @@ export async function collectFindings(
   return lintFamily({
     family,
     production,
-    files: readLintFiles(family, folder),
+    ...readLintFiles(family, folder, cwd),
     dockerfiles,
     ...(images ? { images } : {}),
     shownPath: (path) => relative(cwd, join(folder, path)) || path,
