@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadFamily, renderFamily } from '../dist/pipeline.js';
 import { layerKindsOf } from '../dist/render/templates.js';
 import { compareOutput, readTemplates, writeOutput } from '../dist/cli/files.js';
-import { MANIFEST_SCHEMA } from '../dist/layers/index.js';
+import { MANIFEST_SCHEMA } from '../dist/schema.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIZES = [100, 1_000, 5_000];

@@ -24,7 +24,12 @@ const CASES = {
     fill(`version: 1\nanchors:\n  big: &big [${Array(100_000).fill('x').join(', ')}]\n  uses: [`, '*big', ']\nimages:\n  a:\n    base: debian:12\n', ', '),
   'a billion laughs': () => {
     const levels = ['l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let level = 1; level <= 12; level++) levels.push(`l${level}: &l${level} [${Array(10).fill(`*l${level - 1}`).join(', ')}]`);
+    for (let level = 1; level <= 12; level++)
+      levels.push(
+        `l${level}: &l${level} [${Array(10)
+          .fill(`*l${level - 1}`)
+          .join(', ')}]`,
+      );
     return `${levels.join('\n')}\n`;
   },
   '40,000 invalid image names': () => {
@@ -57,9 +62,13 @@ for (const [name, make] of Object.entries(CASES)) {
 
 console.log('case                                     size     exit   wall   peak RSS   first line of output');
 for (const { name, bytes, exit, seconds, mib, firstLine } of results) {
-  console.log(`${name.padEnd(40)} ${(bytes / 1024 / 1024).toFixed(2).padStart(5)} MiB  ${String(exit).padStart(3)}  ${seconds.toFixed(2).padStart(5)} s  ${String(mib).padStart(5)} MiB   ${firstLine}`);
+  console.log(
+    `${name.padEnd(40)} ${(bytes / 1024 / 1024).toFixed(2).padStart(5)} MiB  ${String(exit).padStart(3)}  ${seconds.toFixed(2).padStart(5)} s  ${String(mib).padStart(5)} MiB   ${firstLine}`,
+  );
 }
 const worst = { seconds: Math.max(...results.map((result) => result.seconds)), mib: Math.max(...results.map((result) => result.mib)) };
 const pass = worst.seconds <= TARGET_SECONDS && worst.mib <= TARGET_MIB && results.every((result) => result.exit === 0 || result.exit === 2);
-console.log(`\n${pass ? 'PASS' : 'FAIL'}  every case exits 0 or 2 within ${TARGET_SECONDS} s and ${TARGET_MIB} MiB (worst: ${worst.seconds.toFixed(2)} s, ${worst.mib} MiB)`);
+console.log(
+  `\n${pass ? 'PASS' : 'FAIL'}  every case exits 0 or 2 within ${TARGET_SECONDS} s and ${TARGET_MIB} MiB (worst: ${worst.seconds.toFixed(2)} s, ${worst.mib} MiB)`,
+);
 process.exitCode = pass ? 0 : 1;

@@ -6,7 +6,7 @@ import standalone from 'ajv/dist/standalone/index.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MANIFEST_SCHEMA as schema } from '../dist/layers/index.js';
+import { MANIFEST_SCHEMA as schema } from '../dist/schema.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false, code: { source: true, esm: true } });

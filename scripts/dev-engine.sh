@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what the end-to-end build tests need on a Debian machine, as root, from Debian's packages only:
-# docker (dockerd), a registry on 127.0.0.1:5000, buildah, and a minimal Debian base image
+# docker (dockerd), podman, buildah, a registry on 127.0.0.1:5000, and a minimal Debian base image
 # (debian:bookworm, made with debootstrap) pushed to that registry.
 # Safe to run again: whatever is already there is left as it is.
 set -euo pipefail
@@ -39,6 +39,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v buildah >/dev/null || missing+=(buildah)
+command -v podman >/dev/null || missing+=(podman)
 command -v curl >/dev/null || missing+=(curl ca-certificates)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
@@ -46,6 +47,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 mkdir -p "$STATE"
+
+# podman raises the nofile and nproc limits of every container by default, and some machines (this kind of VM among
+# them) refuse that: containers fail with "error setting rlimit type 6: operation not permitted". Limits under the
+# machine's own are accepted.
+if [ ! -f /etc/containers/containers.conf ] || ! grep -q default_ulimits /etc/containers/containers.conf; then
+  mkdir -p /etc/containers
+  cat >>/etc/containers/containers.conf <<'CONF'
+# Written by mlrun-images scripts/dev-engine.sh: limits this machine accepts (podman's defaults are refused here).
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+CONF
+fi
 
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd (log: $STATE/dockerd.log)"

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTemplates } from '../dist/cli/files.js';
 import { readmeSections, updateReadme } from '../dist/docs/readme.js';
-import { MANIFEST_SCHEMA } from '../dist/layers/index.js';
+import { MANIFEST_SCHEMA } from '../dist/schema.js';
 import { loadFamily } from '../dist/pipeline.js';
 import { layerKindsOf } from '../dist/render/templates.js';
 import { renderMermaid } from '../dist/render/mermaid.js';
@@ -20,7 +20,7 @@ const family = loadFamily({
   env: {},
   overrides: {},
 });
-const readme = updateReadme(readFileSync(join(root, 'README.md'), 'utf8'), readmeSections(renderMermaid(family)));
+const readme = updateReadme(readFileSync(join(root, 'README.md'), 'utf8'), readmeSections(family, renderMermaid(family)));
 if (readme.missing.length > 0) throw new Error(`README.md has no markers for: ${readme.missing.join(', ')}`);
 writeFileSync(join(root, 'README.md'), readme.text);
 writeFileSync(join(root, 'schema', 'images.schema.json'), `${JSON.stringify(MANIFEST_SCHEMA, null, 2)}\n`);

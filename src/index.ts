@@ -3,5 +3,5 @@ export { resolveImage, pythonTagSuffix, DEFAULT_IMAGES_TO_ENRICH_REGISTRY, type 
 export { parseReference, formatReference, type ImageReference } from './reference.js';
 export { loadFamily, renderFamily, type Family, type FamilyInputs, type GeneratedFiles } from './pipeline.js';
 export { imageReference, imageTag, versionToTag, NAMING_DEFAULTS } from './mlrun/naming.js';
-export { MANIFEST_SCHEMA } from './layers/index.js';
+export { MANIFEST_SCHEMA } from './schema.js';
 export { ManifestError, MlrunImagesError, UsageError, StaleError, type Diagnostic } from './errors.js';

@@ -5,13 +5,15 @@ import { PACKAGE_ROOT } from '../src/cli/files.js';
 import { USAGE } from '../src/cli/main.js';
 import { OPTIONS } from '../src/cli/options.js';
 import { readmeSections, updateReadme } from '../src/docs/readme.js';
-import { BUILTIN_LAYER_KINDS, MANIFEST_SCHEMA } from '../src/layers/index.js';
+import { BUILTIN_LAYER_KINDS } from '../src/layers/index.js';
+import { MANIFEST_SCHEMA } from '../src/schema.js';
 import { renderMermaid } from '../src/render/mermaid.js';
 import { layerKindsOf } from '../src/render/templates.js';
 import { load, TEMPLATES } from './helpers.js';
 
 const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
-const sections = readmeSections(renderMermaid(load(readFileSync(join(PACKAGE_ROOT, 'images.yaml'), 'utf8'))));
+const family = load(readFileSync(join(PACKAGE_ROOT, 'images.yaml'), 'utf8'));
+const sections = readmeSections(family, renderMermaid(family));
 
 test.each(Object.keys(sections))("the README's %s section is what the code says (run `npm run docs` after a change)", (name) => {
   const body = new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)<!-- ${name}:end -->`).exec(readme)?.[1];

@@ -8,7 +8,7 @@ import { formatDiagnostic, ManifestError } from '../src/errors.js';
 import { loadFamily, renderFamily, type Family, type GeneratedFiles } from '../src/pipeline.js';
 import { layerKindsOf } from '../src/render/templates.js';
 import { readTemplates, PACKAGE_ROOT } from '../src/cli/files.js';
-import { MANIFEST_SCHEMA } from '../src/layers/index.js';
+import { MANIFEST_SCHEMA } from '../src/schema.js';
 import type { TemplateSources } from '../src/render/templates.js';
 import type { Lock } from '../src/lock/lockfile.js';
 

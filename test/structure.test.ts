@@ -11,7 +11,7 @@ import { PACKAGE_ROOT } from '../src/cli/files.js';
 const STAGES: readonly (readonly string[])[] = [
   ['errors.ts', 'suggest.ts', 'concurrency.ts', 'reference.ts', 'mlrun/', 'dockerfile/', 'registry/'],
   ['manifest/'],
-  ['layers/'],
+  ['layers/', 'image-tests/', 'schema.ts'],
   ['family/'],
   ['render/', 'lock/'],
   ['pipeline.ts', 'lint/'],

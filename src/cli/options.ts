@@ -2,7 +2,7 @@
  * The one table of command-line options: the parser, the usage text and the README's option tables all come from it.
  */
 
-export const COMMAND_NAMES = ['generate', 'list', 'graph', 'build', 'resolve', 'lint', 'lock'] as const;
+export const COMMAND_NAMES = ['generate', 'list', 'graph', 'build', 'test', 'resolve', 'lint', 'lock'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface OptionSpec {
@@ -73,7 +73,7 @@ export const OPTIONS = [
     name: 'engine',
     type: 'string',
     value: 'NAME',
-    commands: ['build'],
+    commands: ['build', 'test'],
     env: 'MLRUN_BUILD_ENGINE',
     help: 'docker, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)',
     doc: '`docker`, `podman` or `buildah`; default the environment variable `MLRUN_BUILD_ENGINE`, else the first of the three that answers. docker builds with BuildKit when its buildx plugin answers, else with the classic builder',
@@ -82,7 +82,7 @@ export const OPTIONS = [
     name: 'concurrency',
     type: 'string',
     value: 'N',
-    commands: ['build'],
+    commands: ['build', 'test'],
     help: 'images built at the same time (default: the CPU count, at least 2)',
   },
   {
@@ -137,9 +137,24 @@ export const OPTIONS = [
     type: 'string',
     value: 'FILE',
     path: true,
-    commands: ['build'],
+    commands: ['build', 'test'],
     help: 'write a summary: per image its reference, status, duration, image id and pushed digest',
     doc: 'write a summary: per image its reference, status, duration, start and end, image id, pushed digest, log file',
+  },
+  {
+    name: 'test',
+    type: 'boolean',
+    commands: ['build'],
+    help: "run each image's tests right after it is built, before it is pushed",
+    doc: "run each image's tests (see [Testing images](#testing-images)) right after it is built and before it is pushed; an image whose tests fail is not pushed, counts as failed, and the images built on it are skipped",
+  },
+  {
+    name: 'junit',
+    type: 'string',
+    value: 'FILE',
+    path: true,
+    commands: ['build', 'test'],
+    help: 'write the test results as JUnit XML (one testsuite per image, one testcase per test)',
   },
   {
     name: 'dry-run',

@@ -2,7 +2,7 @@
 import { dirname, join, relative } from 'node:path';
 import type { ProcessRunner } from '../engines/process.js';
 import type { Family } from '../family/family.js';
-import { MANIFEST_SCHEMA } from '../layers/index.js';
+import { MANIFEST_SCHEMA } from '../schema.js';
 import { requireLocked } from '../lock/bases.js';
 import { LOCK_FILE, type LockFile, parseLock } from '../lock/lockfile.js';
 import { loadFamily } from '../pipeline.js';

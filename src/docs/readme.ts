@@ -4,7 +4,9 @@
  * writes them, a test keeps them in step. Pure: text in, text out.
  */
 import { commandsOf, OPTIONS, type OptionSpec, optionSignature } from '../cli/options.js';
+import type { Family } from '../family/family.js';
 import { MERGE_RULES } from '../family/inherit.js';
+import { TEST_KINDS } from '../image-tests/index.js';
 import { BUILTIN_LAYER_KINDS } from '../layers/index.js';
 import { LINT_RULES, RULE_IDS } from '../manifest/lint-rules.js';
 
@@ -68,10 +70,33 @@ function layerKinds(): string {
   );
 }
 
-/** Every generated section of the README by its marker name; `graph` comes from the manifest, so the caller gives it. */
-export function readmeSections(graph: string): Record<string, string> {
+function testKinds(): string {
+  return table(
+    ['kind', 'parameters', 'what it checks'],
+    TEST_KINDS.map((kind) => [code(kind.name), kind.docs.parameters, kind.docs.checks]),
+  );
+}
+
+/** Each image of the family with the tests it runs (its own and its ancestors'), from images.yaml. */
+function familyTests(family: Family): string {
+  return table(
+    ['image', 'tests (inherited ones marked with the image that declares them)'],
+    family.order.map((name) => [
+      code(name),
+      family.graph
+        .testsOf(name)
+        .map((test) => `${test.name} (${test.kind}${test.declaredBy === name ? '' : `, from ${code(test.declaredBy)}`})`)
+        .join('; ') || 'none',
+    ]),
+  );
+}
+
+/** Every generated section of the README by its marker name; the family (images.yaml) and its mermaid graph are given. */
+export function readmeSections(family: Family, graph: string): Record<string, string> {
   return {
     graph: `\`\`\`mermaid\n${graph}\`\`\`\n`,
+    'test-kinds': testKinds(),
+    'family-tests': familyTests(family),
     'options-general': generalOptions(),
     'options-build': buildOptions(),
     'options-resolve': resolveOptions(),

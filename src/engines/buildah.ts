@@ -1,5 +1,6 @@
 import type { BuildRequest, Command, Engine, EngineModule } from './engine.js';
-import { ociBuildArgs, ociTransfers } from './podman.js';
+import { ociBuildArgs, ociTransfers, tlsVerifyFlag } from './podman.js';
+import { buildahRuntime } from './test-runtime.js';
 
 export function buildahEngine(): Engine {
   return {
@@ -9,6 +10,7 @@ export function buildahEngine(): Engine {
     buildCommand: (request: BuildRequest): Command => ({ command: 'buildah', args: ['build', '--layers', ...ociBuildArgs(request)] }),
     imageIdCommand: (reference) => ({ command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', reference] }),
     ...ociTransfers('buildah'),
+    testRuntime: (runner) => buildahRuntime(runner, tlsVerifyFlag),
   };
 }
 

@@ -1,4 +1,5 @@
 import { buildArgFlags, type BuildRequest, type Command, type Engine, type EngineModule } from './engine.js';
+import { containerCliRuntime } from './test-runtime.js';
 
 /** docker: BuildKit when its buildx plugin answers, else the classic builder. */
 export function dockerEngine({ buildkit }: { buildkit: boolean }): Engine {
@@ -21,6 +22,7 @@ export function dockerEngine({ buildkit }: { buildkit: boolean }): Engine {
     imageIdCommand: (reference) => ({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
     /** docker push prints `TAG: digest: sha256:… size: N`. */
     pushedDigest: (output) => /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1],
+    testRuntime: (runner) => containerCliRuntime('docker', runner),
   };
 }
 

@@ -5,6 +5,7 @@
 import { formatReference, parseReference } from '../reference.js';
 import { shellWord } from '../dockerfile/quote.js';
 import type { Command, ProcessRunner } from './process.js';
+import type { TestRuntime } from './test-runtime.js';
 
 export type { Command } from './process.js';
 
@@ -45,6 +46,8 @@ export interface Engine {
   imageIdCommand(reference: string): Command;
   /** The digest a successful push reports: in its output, or in the digest file it wrote. */
   pushedDigest(output: string, readDigestFile: () => string | undefined): string | undefined;
+  /** How it runs image tests, through the runner. */
+  testRuntime(runner: ProcessRunner): TestRuntime;
 }
 
 export interface EngineModule {

@@ -1,3 +1,4 @@
+import { containerCliRuntime } from './test-runtime.js';
 import { buildArgFlags, type BuildRequest, type Command, type Engine, type EngineModule, isLoopbackRegistry, withoutTag } from './engine.js';
 
 /** `--tls-verify=false` for a plain-HTTP loopback registry, which podman and buildah refuse otherwise. */
@@ -34,6 +35,7 @@ export function podmanEngine(): Engine {
     buildCommand: (request: BuildRequest): Command => ({ command: 'podman', args: ['build', ...ociBuildArgs(request)] }),
     imageIdCommand: (reference) => ({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
     ...ociTransfers('podman'),
+    testRuntime: (runner) => containerCliRuntime('podman', runner),
   };
 }
 
@@ -41,7 +43,8 @@ export const podman: EngineModule = {
   name: 'podman',
   priority: 2,
   async detect(runner) {
-    const probe = await runner.run({ command: 'podman', args: ['info', '--format', '{{.ID}}'] });
+    // `{{.Host.OS}}` is a field podman's info has (docker's `{{.ID}}` is not: podman exits 125 on it).
+    const probe = await runner.run({ command: 'podman', args: ['info', '--format', '{{.Host.OS}}'] });
     return probe.exitCode === 0 ? podmanEngine() : undefined;
   },
   assumed: podmanEngine,

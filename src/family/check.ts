@@ -2,6 +2,8 @@
 import { asWritten, withBuildArgValues } from '../dockerfile/build-args.js';
 import { baseArgName } from '../dockerfile/instructions.js';
 import type { Diagnostic } from '../errors.js';
+import { isTestKindName, testKind, type TestKindName } from '../image-tests/index.js';
+import { TEST_KIND_NAMES } from '../image-tests/kind.js';
 import { layerKind } from '../layers/index.js';
 import { ABSOLUTE_PATH, ENV_NAME, LABEL_KEY, STAGE_NAME, USER } from '../manifest/grammar.js';
 import { RULE_IDS } from '../manifest/lint-rules.js';
@@ -33,6 +35,7 @@ export function checkImage(image: InheritedImage, { manifest, layerKinds, values
   if (image.spec.base !== undefined) checkBase(image.spec.base, fieldPath(image, 'base'), `the base of image \`${image.name}\``, values, report);
   checkKeys(image, report);
   checkLintSwitches(image, report);
+  checkTests(image, report);
   checkPaths(image, report);
   checkStages(image, values, report);
   const stageNames = image.stages.map((stage) => stage.name);
@@ -84,6 +87,29 @@ function checkLintSwitches(image: InheritedImage, report: Report): void {
         'key',
       );
     }
+  }
+}
+
+/** Each test: exactly one kind, the parameters of that kind, and what its kind checks (regular expressions…). */
+function checkTests(image: InheritedImage, report: Report): void {
+  for (const [name, test] of Object.entries(image.spec.tests ?? {})) {
+    if (test === null) continue;
+    const at = image.paths[`tests.${name}`] ?? fieldPath(image, 'tests');
+    const kinds = Object.keys(test).filter(isTestKindName);
+    if (kinds.length !== 1) {
+      const found = kinds.length === 0 ? 'none' : kinds.map((kind) => `\`${kind}\``).join(', ');
+      report(at, `test \`${name}\` must have exactly one kind (${TEST_KIND_NAMES.join(', ')}); it has ${found}`, 'key');
+      continue;
+    }
+    const kind = testKind(kinds[0] as TestKindName);
+    const siblings = Object.keys(test).filter((key) => key !== kind.name);
+    if (!kind.flat && siblings.length > 0) {
+      report([...at, siblings[0]!], `\`${siblings[0]}\` belongs inside \`${kind.name}:\` (a ${kind.name} test writes its parameters there)`, 'key');
+      continue;
+    }
+    const params = (kind.flat ? test : test[kind.name]) as Record<string, unknown>;
+    const paramsAt = kind.flat ? at : [...at, kind.name];
+    for (const problem of kind.check(params)) report([...paramsAt, problem.param], `test \`${name}\`: ${problem.message}`);
   }
 }
 

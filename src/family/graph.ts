@@ -4,6 +4,8 @@
  */
 import { UsageError } from '../errors.js';
 import type { NodePath } from '../manifest/load.js';
+import type { ImageTest, TestKindName } from '../image-tests/index.js';
+import { isTestKindName } from '../image-tests/index.js';
 import type { ResolvedLayer } from '../manifest/types.js';
 import { didYouMean } from '../suggest.js';
 import { type InheritedImage, layersOfImage } from './inherit.js';
@@ -33,6 +35,11 @@ export interface FamilyGraph {
   layersOf(name: string): ResolvedLayer[];
   /** The external images it and its stages are built on. */
   basesOf(name: string): ExternalBase[];
+  /**
+   * The tests it must pass: those of every image it is built `from` (what held in the parent must hold in the child),
+   * then its own; a test switched off with `NAME: null` is left out.
+   */
+  testsOf(name: string): ImageTest[];
   /** The named images (every image when none is named) with their ancestors unless `withAncestors` is false, in build order. */
   select(names: readonly string[], options?: { withAncestors?: boolean }): string[];
 }
@@ -62,6 +69,24 @@ export function familyGraph(images: ReadonlyMap<string, InheritedImage>, order: 
       ...found.stages.map((stage) => ({ reference: stage.base, path: [...stage.path, 'base'], stage: stage.name })),
     ];
   };
+  const testsOf = (name: string): ImageTest[] => {
+    const tests = new Map<string, ImageTest>();
+    for (const holder of [...ancestorsOf(name).reverse(), name]) {
+      const { spec, paths } = image(holder);
+      for (const [testName, params] of Object.entries(spec.tests ?? {})) {
+        if (params === null) {
+          tests.delete(testName);
+          continue;
+        }
+        const kind = Object.keys(params).find(isTestKindName) as TestKindName | undefined;
+        if (kind === undefined) continue;
+        const declaredBy = String(paths[`tests.${testName}`]?.[1] ?? holder);
+        const flat = kind === 'command' ? params : ((params[kind] as Record<string, unknown> | null) ?? {});
+        tests.set(testName, { name: testName, kind, params: { ...flat }, declaredBy });
+      }
+    }
+    return [...tests.values()];
+  };
   const select = (names: readonly string[], { withAncestors = true } = {}): string[] => {
     const unknown = names.filter((name) => !images.has(name));
     if (unknown.length > 0) throw new UsageError(unknown.map((name) => `no image \`${name}\` in the manifest${didYouMean(name, order)}`).join('\n'));
@@ -70,5 +95,5 @@ export function familyGraph(images: ReadonlyMap<string, InheritedImage>, order: 
     if (withAncestors) for (const name of names) for (const ancestor of ancestorsOf(name)) wanted.add(ancestor);
     return order.filter((name) => wanted.has(name));
   };
-  return { order, image, parentOf, ancestorsOf, childrenOf, descendantsOf, layersOf, basesOf, select };
+  return { order, image, parentOf, ancestorsOf, childrenOf, descendantsOf, layersOf, basesOf, testsOf, select };
 }

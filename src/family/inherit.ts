@@ -5,7 +5,7 @@ import { didYouMean } from '../suggest.js';
 
 export type { ResolvedLayer } from '../manifest/types.js';
 
-export type MergeRule = 'override' | 'base-or-from' | 'merge-keys' | 'merge-layers' | 'merge-stages' | 'not-inherited';
+export type MergeRule = 'override' | 'base-or-from' | 'merge-keys' | 'merge-tests' | 'merge-layers' | 'merge-stages' | 'not-inherited';
 
 /**
  * How each field of an image that `extends` another combines with the inherited one.
@@ -32,6 +32,10 @@ export const MERGE_RULES: Record<ImageField, { rule: MergeRule; summary: string 
   volumes: { rule: 'override', summary: 'replaced (the whole list)' },
   context: { rule: 'override', summary: 'replaced' },
   stages: { rule: 'merge-stages', summary: "a stage with an inherited stage's `name` replaces it in place; other stages are appended" },
+  tests: {
+    rule: 'merge-tests',
+    summary: 'merged test by test, the child wins; `NAME: null` switches an inherited test off (so does it for a test of an image it is built `from`)',
+  },
   lint: { rule: 'merge-keys', summary: 'merged key by key, the child wins; `RULE: null` switches an inherited rule back on' },
 };
 
@@ -73,7 +77,8 @@ function ownImage(name: string, spec: ImageSpec): InheritedImage {
     if (field === 'layers' || field === 'stages' || field === 'extends') continue;
     plain[field] = value;
     paths[field] = [...imagePath, field];
-    if (MERGE_RULES[field as ImageField]?.rule === 'merge-keys' && value && typeof value === 'object') {
+    const rule = MERGE_RULES[field as ImageField]?.rule;
+    if ((rule === 'merge-keys' || rule === 'merge-tests') && value && typeof value === 'object') {
       for (const key of Object.keys(value)) paths[`${field}.${key}`] = [...imagePath, field, key];
     }
   }
@@ -142,6 +147,7 @@ export function mergeImages(parent: InheritedImage, child: InheritedImage): Inhe
         delete paths.from;
         break;
       case 'merge-keys':
+      case 'merge-tests':
         spec[field] = { ...(spec[field] as object | undefined), ...(value as object) };
         paths[field] = child.paths[field]!;
         for (const key of Object.keys(value as object)) paths[`${field}.${key}`] = child.paths[`${field}.${key}`]!;

@@ -2,7 +2,7 @@
  * The registry of layer kinds. A built-in kind is a module here (its schema, checks, lint findings, context paths and
  * release-variable policy) beside its template, templates/layers/KIND.hbs; adding one means adding it to this list.
  */
-import { type LayerSchema, manifestSchema } from '../manifest/schema-document.js';
+import type { LayerSchema } from '../manifest/schema-document.js';
 import { apt } from './apt.js';
 import { copy } from './copy.js';
 import { customLayerKind, type LayerKind } from './kind.js';
@@ -45,6 +45,3 @@ export function contextPathsOf(layers: readonly { kind: string; params: Record<s
   for (const layer of layers) for (const path of layerKind(layer.kind).contextPaths?.(layer.params) ?? []) paths.add(path);
   return [...paths];
 }
-
-/** The manifest's JSON Schema with the built-in kinds' parameters (schema/images.schema.json is this, written out). */
-export const MANIFEST_SCHEMA = manifestSchema(builtinLayerSchemas());

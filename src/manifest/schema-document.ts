@@ -31,8 +31,8 @@ function layerDefinition({ description, properties, complete, completeUnless = [
   };
 }
 
-/** The whole manifest schema, with the built-in layer kinds' parameters. */
-export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>): JsonSchema {
+/** The whole manifest schema, with the built-in layer kinds' parameters and the schema of one image test. */
+export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>, imageTest: JsonSchema): JsonSchema {
   const layerProperties = Object.fromEntries([...layerKinds].map(([kind, schema]) => [kind, layerDefinition(schema)]));
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -148,6 +148,11 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>): Js
             },
             description: "Extra build stages before the image's own, for multi-stage builds.",
           },
+          tests: {
+            description: 'What must hold inside the image, by test name; `NAME: null` switches off a test the image inherits.',
+            type: 'object',
+            additionalProperties: { $ref: '#/definitions/imageTest' },
+          },
           lint: {
             description: 'Lint rules this image switches off, each with the reason (`base-unpinned: locked in images.lock.yaml`).',
             type: 'object',
@@ -240,6 +245,7 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>): Js
           type: 'object',
         },
       },
+      imageTest: { ...imageTest, type: ['object', 'null'] },
       layerId: {
         type: 'string',
         pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',

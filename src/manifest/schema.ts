@@ -101,6 +101,7 @@ function where(path: NodePath): string {
     if (stageField === 'layers' && layerIndex !== undefined) return `layer ${Number(layerIndex) + 1} of ${stage}`;
     return stageField !== undefined ? `\`${stageField}\` of ${stage}` : stage;
   }
+  if (top === 'images' && name !== undefined && field === 'tests' && index !== undefined) return `test \`${String(index)}\` of image \`${name}\``;
   if (top === 'images' && name !== undefined) {
     if (field === 'layers' && index !== undefined && kind !== undefined) return `${String(kind)} layer of image \`${name}\``;
     if (field === 'layers' && index !== undefined) return `layer ${Number(index) + 1} of image \`${name}\``;

@@ -56,6 +56,8 @@ export interface ImageSpec {
   volumes?: string[];
   context?: string;
   stages?: StageSpec[];
+  /** Image tests by name; `null` switches off a test the image inherits. */
+  tests?: Record<string, Record<string, unknown> | null>;
   /** Lint rules this image switches off: rule id → the reason. */
   lint?: Record<string, string | null>;
 }

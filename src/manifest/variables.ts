@@ -32,7 +32,17 @@ export function checkOverrides(declared: readonly string[], overrides: Readonly<
 /** Whether a layer kind's parameter may hold a release variable (its module says so). */
 export type LayerParamPolicy = (kind: string, parameter: string) => boolean;
 
-/** Where a release variable may stand: values rendered through the quoting helpers. */
+/**
+ * How a release variable is read at a place: as a build argument (values rendered through the quoting helpers), with
+ * its value for this run (image tests, which run after the build), or not at all.
+ */
+function releaseVariableUse(path: NodePath, layerAccepts: LayerParamPolicy): 'build-arg' | 'value' | 'refused' {
+  const [top, , field] = path;
+  if (top === 'images' && field === 'tests') return 'value';
+  return acceptsBuildArgs(path, layerAccepts) ? 'build-arg' : 'refused';
+}
+
+/** Where a release variable may stand as a build argument: values rendered through the quoting helpers. */
 function acceptsBuildArgs(path: NodePath, layerAccepts: LayerParamPolicy): boolean {
   const [top, , field, ...rest] = path;
   if (top !== 'images') return false;
@@ -66,14 +76,15 @@ function referenceValue(whole: string, inner: string, path: NodePath, { values, 
   if (!NAME.test(name))
     return problem(`\`${whole}\` is not a variable reference: write \`\${NAME}\` or \`\${NAME:-fallback}\` (and \`$\${\` for a literal \`\${\`)`);
   if (!(name in values)) return problem(`undefined variable \`${name}\`${didYouMean(name, Object.keys(values))}: declare it under \`variables:\``);
-  if (isReleaseVariable(name) && acceptsBuildArgs(path, layerAccepts)) {
+  const use = isReleaseVariable(name) ? releaseVariableUse(path, layerAccepts) : 'value';
+  if (use === 'build-arg') {
     if (fallback !== undefined && !/^[A-Za-z0-9._:/@+-]*$/.test(fallback))
       return problem(`the fallback of \`${name}\` may hold only letters, digits and . _ : / @ + -`);
     return fenced(whole);
   }
-  if (isReleaseVariable(name)) {
+  if (use === 'refused') {
     return problem(
-      `\`${name}\` is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands and pip packages (the mlrun layer installs the matching version)`,
+      `\`${name}\` is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands, pip packages (the mlrun layer installs the matching version) and image tests`,
     );
   }
   const value = values[name]!;
@@ -109,7 +120,8 @@ export function interpolate(
   const walk = (value: unknown, path: NodePath): unknown => {
     if (typeof value === 'string') return interpolateText(value, path, interpolation);
     // Image values are text in a Dockerfile: a number is kept as written (3.10, 0755), not as JavaScript reads it.
-    if (typeof value === 'number' && path[0] === 'images') return manifest.sourceOf(path) ?? String(value);
+    // Image tests are judged, not written into a Dockerfile: their numbers stay numbers.
+    if (typeof value === 'number' && path[0] === 'images' && path[2] !== 'tests') return manifest.sourceOf(path) ?? String(value);
     if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
     if (value === null || typeof value !== 'object') return value;
     const result: Record<string, unknown> = {};

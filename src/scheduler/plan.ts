@@ -3,6 +3,7 @@ import { withBuildArgValues } from '../dockerfile/build-args.js';
 import { baseArgName } from '../dockerfile/instructions.js';
 import type { BuildRequest } from '../engines/engine.js';
 import type { Family } from '../family/family.js';
+import type { ImageTest } from '../image-tests/index.js';
 import { type Lock, pinned } from '../lock/lockfile.js';
 import { imagePrefix, joinRegistry, RELEASE_VARIABLES } from '../mlrun/naming.js';
 
@@ -14,6 +15,10 @@ export interface BuildOptions {
   noCache: boolean;
   pull: boolean;
   push: boolean;
+  /** Run each image's tests after it is built (and before it is pushed). */
+  test?: boolean;
+  /** Build the images; false runs only their tests (`mlrun-images test`). Default true. */
+  build?: boolean;
   /** Extra images to use as build cache (`--cache-from`). */
   cacheFrom: readonly string[];
   /** MLRun's MLRUN_DOCKER_CACHE_FROM_TAG: pull `<prefix>/<name>:<tag>` and build with it as cache. */
@@ -36,9 +41,10 @@ export interface BuildOptions {
  * What happens to an image, in order. A phase that holds a slot counts against `--concurrency`; the images built on
  * this one start when its last slot-holding phase has succeeded, while the phases after it go on.
  */
-export type Phase = 'build' | 'push';
+export type Phase = 'build' | 'test' | 'push';
 export const PHASES: Record<Phase, { holdsSlot: boolean }> = {
   build: { holdsSlot: true },
+  test: { holdsSlot: true },
   push: { holdsSlot: false },
 };
 
@@ -51,6 +57,8 @@ export interface BuildStep extends BuildRequest {
   /** Pull this image first (a failure is not an error): MLRun's cache convention. */
   pullForCache?: string;
   phases: Phase[];
+  /** What must hold inside the image (its own tests and its ancestors'). */
+  tests: ImageTest[];
 }
 
 export interface BuildPlan {
@@ -81,6 +89,10 @@ function buildArgsOf(family: Family, name: string, options: BuildOptions): Recor
   return buildArgs;
 }
 
+function phasesOf(options: BuildOptions): Phase[] {
+  return [...(options.build !== false ? (['build'] as const) : []), ...(options.test ? (['test'] as const) : []), ...(options.push ? (['push'] as const) : [])];
+}
+
 /** plan: one step per selected image, parents first. */
 export function planBuild(family: Family, options: BuildOptions): BuildPlan {
   const { graph, values } = family;
@@ -102,7 +114,8 @@ export function planBuild(family: Family, options: BuildOptions): BuildPlan {
       ...(pullForCache ? { pullForCache } : {}),
       noCache: options.noCache,
       pull: options.pull && graph.image(name).spec.from === undefined,
-      phases: options.push ? ['build', 'push'] : ['build'],
+      phases: phasesOf(options),
+      tests: graph.testsOf(name),
     };
   });
   return { steps };

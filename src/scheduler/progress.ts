@@ -1,3 +1,4 @@
+import { testTally } from './image-tests.js';
 import type { ImageResult, ImageStatus, ProgressEvent } from './run.js';
 
 export interface Output {
@@ -22,11 +23,12 @@ export function plainReporter(out: Output, now: () => number): ProgressReporter 
     onProgress({ name, status, step, reason }) {
       width.value = Math.max(width.value, name.length);
       const label = `[${name}]`.padEnd(width.value + 2);
-      if (status === 'building' && !started.has(name)) started.set(name, now());
+      const starting = status === 'building' || status === 'testing';
+      if (starting && !started.has(name)) started.set(name, now());
       const elapsed = started.has(name) ? ` (${seconds(now() - started.get(name)!)})` : '';
-      if (step) return void out.write(`${label} step ${step}\n`);
+      if (step) return void out.write(status === 'testing' ? `${label} ${step}\n` : `${label} step ${step}\n`);
       if (status === 'queued') return;
-      out.write(`${label} ${status}${status === 'building' ? '' : elapsed}${reason && status !== 'failed' ? `: ${reason}` : ''}\n`);
+      out.write(`${label} ${status}${starting ? '' : elapsed}${reason && status !== 'failed' ? `: ${reason}` : ''}\n`);
     },
     close() {},
   };
@@ -36,6 +38,8 @@ const SYMBOLS: Record<ImageStatus, string> = {
   queued: '·',
   building: '▸',
   built: '✓',
+  testing: '▸',
+  tested: '✓',
   pushing: '↑',
   pushed: '✓',
   failed: '✗',
@@ -78,15 +82,25 @@ export function terminalReporter(out: Output, now: () => number, columns: () => 
   };
 }
 
-/** The table that ends every run, then each failure with its log. */
+/** The table that ends every run (with a tests column when tests ran), then each failure with its log. */
 export function formatSummary(results: readonly ImageResult[]): string {
   const nameWidth = Math.max(5, ...results.map((result) => result.name.length));
-  const rows = results.map((result) => {
+  const withTests = results.some((result) => result.tests !== undefined);
+  const tallies = results.map((result) => (result.tests ? testTally(result.tests) : ''));
+  const testsWidth = Math.max(5, ...tallies.map((tally) => tally.length));
+  const rows = results.map((result, index) => {
     const duration = result.durationMs > 0 ? seconds(result.durationMs) : '';
     const detail =
       result.status === 'failed' || result.status === 'skipped' || result.status === 'cancelled' ? (result.reason?.split('\n')[0] ?? '') : result.reference;
-    return `${result.name.padEnd(nameWidth)}  ${result.status.padEnd(9)}  ${duration.padStart(7)}  ${detail}`;
+    const tests = withTests ? `  ${tallies[index]!.padEnd(testsWidth)}` : '';
+    return `${result.name.padEnd(nameWidth)}  ${result.status.padEnd(9)}  ${duration.padStart(7)}${tests}  ${detail}`;
   });
+  const header = `${'image'.padEnd(nameWidth)}  ${'status'.padEnd(9)}  ${'time'.padStart(7)}${withTests ? `  ${'tests'.padEnd(testsWidth)}` : ''}  reference / reason`;
+  const notRun = results.flatMap((result) =>
+    (result.tests ?? [])
+      .filter((test) => test.status === 'not run')
+      .map((test) => `${result.name}: test \`${test.name}\` (${test.kind}) not run: ${test.message}`),
+  );
   const failures = results.filter((result) => result.status === 'failed').map((result) => `\n${result.name}: ${result.reason}`);
-  return [`${'image'.padEnd(nameWidth)}  ${'status'.padEnd(9)}  ${'time'.padStart(7)}  reference / reason`, ...rows, ...failures, ''].join('\n');
+  return [header, ...rows, ...(notRun.length > 0 ? ['', ...notRun] : []), ...failures, ''].join('\n');
 }

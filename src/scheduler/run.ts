@@ -5,9 +5,10 @@
  */
 import { type Command, type Engine, stepFromOutput } from '../engines/engine.js';
 import type { ProcessRunner } from '../engines/process.js';
+import { ImageNotThere, runImageTests, type TestResult, testTally } from './image-tests.js';
 import { type BuildPlan, type BuildStep, type Phase, PHASES } from './plan.js';
 
-export type ImageStatus = 'queued' | 'building' | 'built' | 'pushing' | 'pushed' | 'failed' | 'skipped' | 'cancelled';
+export type ImageStatus = 'queued' | 'building' | 'built' | 'testing' | 'tested' | 'pushing' | 'pushed' | 'failed' | 'skipped' | 'cancelled';
 
 /** What happened to one image; the `--json` summary is a list of these. */
 export interface ImageResult {
@@ -21,12 +22,14 @@ export interface ImageResult {
   log: string;
   startedAt?: number;
   finishedAt?: number;
+  /** The image's test results, when its tests ran. */
+  tests?: TestResult[];
 }
 
 export interface ProgressEvent {
   name: string;
   status: ImageStatus;
-  /** The build step, while building. */
+  /** The build step, while building; the test that ended, while testing. */
   step?: string;
   reason?: string;
 }
@@ -52,6 +55,8 @@ export interface RunBuildOptions {
   pushRetryDelaysMs: readonly number[];
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** How http tests ask the running image (the global fetch unless a test gives another). */
+  fetch?: typeof fetch;
 }
 
 const PERMANENT_PUSH_FAILURE = /unauthorized|denied|authentication required|forbidden|name unknown|manifest invalid/i;
@@ -117,6 +122,58 @@ function buildPhase({ update, run, logs }: Book, { engine, signal, now }: RunBui
     return true;
   };
 }
+
+/** test: the image's tests, one after another; any failure fails the image (its children are skipped, it is not pushed). */
+function testPhase({ update, logs }: Book, options: RunBuildOptions): PhaseRunner {
+  const runtime = options.engine.testRuntime(options.runner);
+  return async (step) => {
+    const startedAt = options.now();
+    update(step.name, { status: 'testing', ...(step.phases.includes('build') ? {} : { startedAt }) });
+    const log = logs.get(step.name)!;
+    let results: TestResult[];
+    try {
+      results = await runImageTests(
+        runtime,
+        step.reference,
+        step.tests,
+        { signal: options.signal, now: options.now, sleep: options.sleep, fetch: options.fetch ?? fetch },
+        (result) => {
+          log.write(`test \`${result.name}\` (${result.kind}): ${result.status}${result.message ? `\n${result.message}` : ''}`);
+          update(step.name, {}, `test \`${result.name}\`: ${result.status}`);
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ImageNotThere)) throw error;
+      update(step.name, { status: 'failed', reason: error.message, tests: [] });
+      return false;
+    }
+    const finishedAt = options.now();
+    const timing = step.phases.includes('build') ? {} : { finishedAt, durationMs: finishedAt - startedAt };
+    const failed = results.filter((result) => result.status === 'failed');
+    if (options.signal.aborted) {
+      update(step.name, { status: 'cancelled', reason: 'interrupted while testing', tests: results, ...timing });
+      return false;
+    }
+    if (failed.length > 0) {
+      const details = failed.map((result) => `test \`${result.name}\` (${result.kind}) failed:\n${indent(result.message ?? '')}`).join('\n');
+      update(step.name, {
+        status: 'failed',
+        reason: `${failed.length} of ${results.length} test(s) failed (${testTally(results)})\n${details}`,
+        tests: results,
+        ...timing,
+      });
+      return false;
+    }
+    update(step.name, { status: 'tested', tests: results, ...timing });
+    return true;
+  };
+}
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
 
 /** push: tried again after a pause unless the registry refuses for good. */
 function pushPhase({ update, run, logs }: Book, options: RunBuildOptions): PhaseRunner {
@@ -200,7 +257,7 @@ function schedule(steps: readonly BuildStep[], scheduling: Scheduling): Promise<
 export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promise<ImageResult[]> {
   const book = resultBook(plan, options);
   const { results, logs, update } = book;
-  const runners: Record<Phase, PhaseRunner> = { build: buildPhase(book, options), push: pushPhase(book, options) };
+  const runners: Record<Phase, PhaseRunner> = { build: buildPhase(book, options), test: testPhase(book, options), push: pushPhase(book, options) };
   const skipDescendants = (name: string, reason: string) => {
     for (const child of plan.steps.filter((step) => step.parent === name)) {
       update(child.name, { status: 'skipped', reason });

@@ -129,7 +129,7 @@ describe('usage errors', () => {
     const result = await build(['--engine', 'podman'], { runner: fake.runner });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('the engine `podman` does not answer');
-    expect(fake.calls).toEqual([{ command: 'podman', args: ['info', '--format', '{{.ID}}'] }]);
+    expect(fake.calls).toEqual([{ command: 'podman', args: ['info', '--format', '{{.Host.OS}}'] }]);
   });
 
   test('--engine nope exits 2 before probing anything', async () => {
@@ -311,7 +311,7 @@ describe('a build', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('with podman');
     expect(fake.calls.filter((call) => call.command !== 'podman')).toEqual([]);
-    expect(fake.of('info')).toEqual([{ command: 'podman', args: ['info', '--format', '{{.ID}}'] }]);
+    expect(fake.of('info')).toEqual([{ command: 'podman', args: ['info', '--format', '{{.Host.OS}}'] }]);
     expect(fake.of('build').map(imageOfBuild)).toEqual(['chain-base', 'chain-mpi']);
     const { images } = summaryOf('summary.json');
     expect(images.map(({ name, status, digest }) => ({ name, status, digest }))).toEqual([

@@ -4,49 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/cli/files.js';
+import { BIN, mlrunImages as run, REGISTRY, releaseArgs as releaseArgsOf, requireEngine } from './support.js';
 
 /**
  * End-to-end: real builds on the local engine and pushes to the registry on 127.0.0.1:5000 that
  * scripts/dev-engine.sh sets up. In CI a missing engine fails these tests; elsewhere they are skipped.
  */
-const REGISTRY = '127.0.0.1:5000';
 const FIXTURE = join(PACKAGE_ROOT, 'test', 'e2e', 'fixture');
-const BIN = join(PACKAGE_ROOT, 'bin', 'mlrun-images.js');
 const VERSION = `e2e-${Date.now()}`;
 const REPO = 'e2e';
 const reference = (name: string) => `${REGISTRY}/${REPO}/${name}:${VERSION}`;
-
-function engineProblem(): string | undefined {
-  if (execaSync('docker', ['info'], { reject: false }).exitCode !== 0) return 'docker does not answer';
-  const base = execaSync(
-    'curl',
-    ['-fsS', '-o', '/dev/null', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json', `http://${REGISTRY}/v2/debian/manifests/bookworm`],
-    { reject: false },
-  );
-  if (base.exitCode !== 0) return `the registry on ${REGISTRY} does not serve debian:bookworm`;
-  return undefined;
-}
-
-const problem = engineProblem();
-if (problem && process.env.CI) {
-  throw new Error(`end-to-end build tests: ${problem}; CI must run scripts/dev-engine.sh first`);
-}
-if (problem) console.log(`skipping the end-to-end build tests: ${problem} (run scripts/dev-engine.sh as root to set them up)`);
-
-const releaseArgs = [
-  '--set',
-  `MLRUN_VERSION=${VERSION}`,
-  '--set',
-  `MLRUN_DOCKER_REPO=${REPO}`,
-  '--set',
-  `MLRUN_DOCKER_REGISTRY=${REGISTRY}/`,
-  '--base-registry',
-  REGISTRY,
-];
-
-function mlrunImages(args: string[], options: { env?: Record<string, string> } = {}) {
-  return execa('node', [BIN, ...args], { cwd: FIXTURE, reject: false, all: true, env: { MLRUN_BUILD_ENGINE: '', ...options.env } });
-}
+const problem = requireEngine('docker', 'the end-to-end build tests');
+const releaseArgs = releaseArgsOf(VERSION, REPO);
+const mlrunImages = (args: string[], options: { env?: Record<string, string> } = {}) => run(FIXTURE, args, options.env);
 
 interface Summary {
   images: { name: string; reference: string; status: string; imageId?: string; digest?: string; startedAt?: string; finishedAt?: string; reason?: string }[];

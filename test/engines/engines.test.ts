@@ -26,6 +26,7 @@ function step(overrides: Partial<BuildStep> = {}): BuildStep {
     noCache: false,
     pull: false,
     phases: ['build'],
+    tests: [],
     ...overrides,
   };
 }
@@ -227,6 +228,8 @@ describe('other commands', () => {
       { command: 'docker', args: ['buildx', 'version'] },
     ]);
     expect(asked.find((command) => command.command === 'buildah')).toEqual({ command: 'buildah', args: ['version'] });
+    // podman's info has no `.ID` (docker's has): asking for it made podman exit 125, so it never answered.
+    expect(asked.find((command) => command.command === 'podman')).toEqual({ command: 'podman', args: ['info', '--format', '{{.Host.OS}}'] });
   });
 
   test('without --engine the first engine that answers is taken, by priority; --engine asks only that one', async () => {

@@ -139,6 +139,20 @@ describe('extends: each merge rule', () => {
     expect(family.images.get('b')!.extends).toBe('a');
   });
 
+  test('merge-tests: merged by name, the child wins, and `NAME: null` is kept to switch the test off', () => {
+    testedRules.add('merge-tests');
+    const image = child(
+      ['base: debian:12', 'tests:', '  a: {command: [a]}', '  b: {command: [b]}'],
+      ['tests:', '  b: {command: [b2]}', '  a: null', '  c: {file: {path: /c}}'],
+    );
+    expect(image.spec.tests).toEqual({ a: null, b: { command: ['b2'] }, c: { file: { path: '/c' } } });
+    expect(
+      load(
+        yaml('version: 1', 'images:', '  p:', '    base: debian:12', '    tests: {a: {command: [a]}}', '  c:', '    extends: p', '    tests: {a: null}'),
+      ).graph.testsOf('c'),
+    ).toEqual([]);
+  });
+
   test('every field has a rule, and every rule in use is tested above', () => {
     const rulesInUse = new Set(IMAGE_FIELDS.map((field) => MERGE_RULES[field].rule));
     expect([...rulesInUse].sort()).toEqual([...testedRules].sort());

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { buildahEngine } from '../../src/engines/buildah.js';
 import { dockerEngine } from '../../src/engines/docker.js';
 import type { Command } from '../../src/engines/engine.js';
+import type { TestRuntime } from '../../src/engines/test-runtime.js';
 import { planBuild, type BuildOptions, type BuildPlan } from '../../src/scheduler/plan.js';
 import type { ProcessResult, ProcessRunner, RunProcessOptions } from '../../src/engines/process.js';
 import { runBuild, type BuildLog, type ImageResult, type ProgressEvent, type RunBuildOptions } from '../../src/scheduler/run.js';
@@ -670,5 +671,69 @@ describe('a parent whose push failed', () => {
     // The parent was built (only its push failed), so the child builds on the local image,
     // exactly as it does when it happens to start before the push ends.
     expect(['built', 'pushed']).toContain(app.status);
+  });
+});
+
+describe('the test phase (build --test)', () => {
+  /** core → app → plugin; app has a test that fails when `failing` says so. */
+  const TESTED = yaml(
+    'version: 1',
+    'variables:',
+    '  MLRUN_VERSION: 1.7.0',
+    'images:',
+    '  core:',
+    '    base: python:3.9-slim',
+    '    tests:',
+    '      shell: {command: [sh, -c, "true"]}',
+    '  app:',
+    '    from: core',
+    '    tests:',
+    '      app works: {command: [app]}',
+    '  plugin:',
+    '    from: app',
+  );
+
+  function tested(failing: readonly string[]) {
+    const ran: string[] = [];
+    const runtime: TestRuntime = {
+      kinds: ['command', 'file', 'metadata', 'http'],
+      cannot: '',
+      runCommand: async (image, command) => {
+        ran.push(`${/\/(\w+):/.exec(image)![1]} ${JSON.stringify(command.command)}`);
+        return { exitCode: failing.some((name) => image.includes(`/${name}:`)) ? 1 : 0, stdout: '', stderr: 'boom', timedOut: false };
+      },
+      readPath: async () => ({ exists: false }),
+      config: async () => ({}),
+      serve: async () => {
+        throw new Error('not here');
+      },
+    };
+    const setup = start(
+      planOf(TESTED, { test: true, push: true }),
+      { engine: { ...DOCKER, testRuntime: () => runtime } },
+      answering(() => ({})),
+    );
+    return { setup, ran };
+  }
+
+  test('each image is tested after it is built and before it is pushed; a child runs its ancestors’ tests too', async () => {
+    const { setup, ran } = tested([]);
+    const results = await finishAll(setup);
+    expect(statuses(results)).toEqual({ core: 'pushed', app: 'pushed', plugin: 'pushed' });
+    expect(ran).toEqual(['core ["sh","-c","true"]', 'app ["sh","-c","true"]', 'app ["app"]', 'plugin ["sh","-c","true"]', 'plugin ["app"]']);
+    expect(results.find((result) => result.name === 'app')!.tests!.map((test) => test.status)).toEqual(['passed', 'passed']);
+    const events = setup.events.filter((event) => event.name === 'app').map((event) => event.status);
+    expect(events.indexOf('testing')).toBeGreaterThan(events.indexOf('built'));
+    expect(events.indexOf('pushing')).toBeGreaterThan(events.lastIndexOf('testing'));
+  });
+
+  test('an image whose tests fail is not pushed, counts as failed, and the images built on it are skipped', async () => {
+    const { setup } = tested(['app']);
+    const results = await finishAll(setup);
+    expect(statuses(results)).toEqual({ core: 'pushed', app: 'failed', plugin: 'skipped' });
+    expect(setup.runner.callsOf('push').map((call) => call.name)).toEqual(['core']);
+    const app = results.find((result) => result.name === 'app')!;
+    expect(app.reason!.split('\n').slice(0, 3)).toEqual(['2 of 2 test(s) failed (0/2)', 'test `shell` (command) failed:', '    exited with 1, expected 0']);
+    expect(results.find((result) => result.name === 'plugin')!.reason).toBe('`app` failed');
   });
 });

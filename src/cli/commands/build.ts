@@ -1,20 +1,17 @@
 /** `build [IMAGE...]`: the edge that writes Dockerfiles and logs, runs the engine and reports. */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { withLabels } from '../../dockerfile/instructions.js';
-import { formatCommand, type Engine } from '../../engines/engine.js';
-import { assumedEngine, detectEngine, engineModule } from '../../engines/index.js';
-import { execaRunner, type ProcessRunner } from '../../engines/process.js';
-import { MlrunImagesError, UsageError } from '../../errors.js';
+import { type Engine, formatCommand } from '../../engines/engine.js';
+import { assumedEngine } from '../../engines/index.js';
+import type { ProcessRunner } from '../../engines/process.js';
 import type { Family } from '../../family/family.js';
 import { LOCK_FILE, type Lock } from '../../lock/lockfile.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import { type BuildPlan, planBuild } from '../../scheduler/plan.js';
-import { formatSummary, plainReporter, terminalReporter } from '../../scheduler/progress.js';
-import { type BuildLog, type ImageResult, runBuild } from '../../scheduler/run.js';
 import { flagOption, type Invocation, listOption, stringOption } from '../invocation.js';
 import { baseRegistryOf, type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
+import { concurrencyOf, detect, requestedEngineOf, runnerOf, runPlan, workFolder } from '../run-plan.js';
 
 export interface BuildFlags {
   images: readonly string[];
@@ -27,22 +24,13 @@ export interface BuildFlags {
   cacheFrom: readonly string[];
   /** The mirror for external bases, already resolved from --base-registry or MLRUN_BASE_REGISTRY. */
   baseRegistry?: string;
+  /** Run each image's tests after it is built, before it is pushed. */
+  test: boolean;
   json?: string;
+  junit?: string;
   dryRun: boolean;
   /** Digests of external bases (images.lock.yaml). */
   lock?: Lock;
-}
-
-/** The build's working folder beside the manifest (git-ignored): rendered Dockerfiles and logs. */
-export function buildFolder(folder: string): string {
-  return join(folder, '.build');
-}
-
-function concurrencyOf(text: string | undefined): number {
-  if (text === undefined) return Math.max(2, availableParallelism());
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--concurrency expects a whole number of at least 1, got \`${text}\``);
-  return value;
 }
 
 async function gitRevision(folder: string, runner: ProcessRunner): Promise<{ revision?: string; source?: string }> {
@@ -54,21 +42,6 @@ async function gitRevision(folder: string, runner: ProcessRunner): Promise<{ rev
   // A remote URL may carry credentials (https://user:token@host/…); they never reach a label.
   const source = remote?.replace(/\/\/[^/@]+@/, '//');
   return { ...(revision ? { revision } : {}), ...(source ? { source } : {}) };
-}
-
-function fileLog(path: string, shownAs: string): BuildLog {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, '');
-  const recent: string[] = [];
-  return {
-    path: shownAs,
-    write(line) {
-      appendFileSync(path, `${line}\n`);
-      recent.push(line);
-      if (recent.length > 50) recent.shift();
-    },
-    tail: (count) => recent.filter((line) => line.trim() !== '').slice(-count),
-  };
 }
 
 function writeDockerfiles(folder: string, files: GeneratedFiles, plan: BuildPlan): void {
@@ -91,47 +64,23 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function writeSummary(path: string, results: readonly ImageResult[]): void {
-  const images = results.map(({ name, reference, status, durationMs, imageId, digest, reason, log, startedAt, finishedAt }) => ({
-    name,
-    reference,
-    status,
-    durationSeconds: Math.round(durationMs) / 1000,
-    ...(imageId ? { imageId } : {}),
-    ...(digest ? { digest } : {}),
-    ...(reason ? { reason: reason.split('\n')[0] } : {}),
-    log,
-    ...(startedAt ? { startedAt: new Date(startedAt).toISOString() } : {}),
-    ...(finishedAt ? { finishedAt: new Date(finishedAt).toISOString() } : {}),
-  }));
-  try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
-    writeFileSync(path, `${JSON.stringify({ images }, null, 2)}\n`);
-  } catch (error) {
-    throw new MlrunImagesError(`--json ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** Build the plan on the engine; the exit code. */
 export async function buildImages(family: Family, files: GeneratedFiles, folder: string, flags: BuildFlags, io: CliIo): Promise<number> {
-  const runner = io.runner ?? execaRunner;
-  const signal = io.signal ?? new AbortController().signal;
-  const buildDir = buildFolder(folder);
-  const dockerfileDir = join(buildDir, 'dockerfiles');
+  const work = workFolder(folder);
+  const dockerfileDir = join(work, 'dockerfiles');
   const { env } = io;
   // Mistakes on the command line are reported before any engine is asked anything.
   family.graph.select(flags.images, { withAncestors: !flags.noDeps });
   const concurrency = concurrencyOf(flags.concurrency);
-  const requestedEngine = flags.engine ?? (env.MLRUN_BUILD_ENGINE || undefined);
-  if (requestedEngine !== undefined) engineModule(requestedEngine);
-  const dryRunEngine = flags.dryRun ? assumedEngine(requestedEngine) : undefined;
-  const [git, detected] = await Promise.all([gitRevision(folder, runner), dryRunEngine ?? detectEngine(requestedEngine, runner)]);
+  const requestedEngine = requestedEngineOf(flags.engine, env);
+  const [git, engine] = await Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? assumedEngine(requestedEngine) : detect(requestedEngine, io)]);
   const plan = planBuild(family, {
     selected: flags.images,
     noDeps: flags.noDeps,
     noCache: flags.noCache || (env.MLRUN_NO_CACHE ?? '') !== '',
     pull: flags.pull,
     push: flags.push,
+    test: flags.test,
     cacheFrom: flags.cacheFrom,
     ...(env.MLRUN_DOCKER_CACHE_FROM_TAG ? { cacheFromTag: env.MLRUN_DOCKER_CACHE_FROM_TAG } : {}),
     ...(flags.baseRegistry ? { baseRegistry: flags.baseRegistry } : {}),
@@ -143,36 +92,22 @@ export async function buildImages(family: Family, files: GeneratedFiles, folder:
   // The Dockerfiles are written for a dry run too, so the printed commands can be run as they are.
   writeDockerfiles(dockerfileDir, files, plan);
   if (flags.dryRun) {
-    io.stdout.write(dryRunText(plan, detected, buildDir));
+    io.stdout.write(dryRunText(plan, engine, work));
     return 0;
   }
-
-  const engine = detected;
-  io.startsProcesses?.();
-  const now = () => Date.now();
-  const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
-  io.stdout.write(`building ${plan.steps.length} image(s) with ${engine.label}, ${concurrency} at a time\n`);
-  const results = await runBuild(plan, {
-    engine,
-    runner,
-    concurrency,
-    openLog: (name) => {
-      const path = join(buildDir, 'logs', `${name}.log`);
-      return fileLog(path, relative(io.cwd, path));
+  return runPlan(
+    {
+      plan,
+      engine,
+      concurrency,
+      folder,
+      headline: `building ${plan.steps.length} image(s) with ${engine.label}, ${concurrency} at a time${flags.test ? ', each tested before it is pushed' : ''}`,
+      success: ['built', 'tested', 'pushed'],
+      ...(flags.json ? { json: flags.json } : {}),
+      ...(flags.junit ? { junit: flags.junit } : {}),
     },
-    digestFileOf: (name) => join(buildDir, 'digests', name),
-    readDigestFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
-    onProgress: (event) => reporter.onProgress(event),
-    signal,
-    pushRetryDelaysMs: [2_000, 5_000],
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now,
-  });
-  reporter.close();
-  io.stdout.write(`\n${formatSummary(results)}`);
-  if (flags.json) writeSummary(flags.json, results);
-  if (signal.aborted) return 130;
-  return results.every((result) => result.status === 'built' || result.status === 'pushed') ? 0 : 1;
+    io,
+  );
 }
 
 /** The build's flags from the command line. */
@@ -181,6 +116,7 @@ function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
   const concurrency = stringOption(invocation, 'concurrency');
   const baseRegistry = baseRegistryOf(invocation, io.env);
   const json = stringOption(invocation, 'json');
+  const junit = stringOption(invocation, 'junit');
   return {
     images: invocation.operands,
     ...(engine !== undefined ? { engine } : {}),
@@ -191,7 +127,9 @@ function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
     push: flagOption(invocation, 'push'),
     cacheFrom: listOption(invocation, 'cache-from'),
     ...(baseRegistry ? { baseRegistry } : {}),
+    test: flagOption(invocation, 'test'),
     ...(json !== undefined ? { json: resolve(io.cwd, json) } : {}),
+    ...(junit !== undefined ? { junit: resolve(io.cwd, junit) } : {}),
     dryRun: flagOption(invocation, 'dry-run'),
   };
 }

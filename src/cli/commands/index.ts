@@ -50,6 +50,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async (invocation, io) => (await import('./build.js')).buildCommand(invocation, io),
   },
   {
+    name: 'test',
+    usage: [{ synopsis: 'test [IMAGE...]', summary: "run the images' tests (all, or the named ones') on a container engine" }],
+    takesOperands: true,
+    run: async (invocation, io) => (await import('./test.js')).testCommand(invocation, io),
+  },
+  {
     name: 'resolve',
     usage: [{ synopsis: 'resolve IMAGE', summary: 'print the reference MLRun would use for IMAGE (auto-tag and registry rules)' }],
     takesOperands: true,

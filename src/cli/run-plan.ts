@@ -1,0 +1,112 @@
+/** Running a plan on the engine, for `build` and `test`: logs, live progress, the summary and the reports. */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Engine } from '../engines/engine.js';
+import { detectEngine, engineModule } from '../engines/index.js';
+import { execaRunner, type ProcessRunner } from '../engines/process.js';
+import { MlrunImagesError, UsageError } from '../errors.js';
+import type { BuildPlan } from '../scheduler/plan.js';
+import { formatSummary, plainReporter, terminalReporter } from '../scheduler/progress.js';
+import { jsonSummary, junitXml } from '../scheduler/reports.js';
+import { type BuildLog, type ImageResult, type ImageStatus, runBuild } from '../scheduler/run.js';
+import type { CliIo } from './project.js';
+
+/** The working folder beside the manifest (git-ignored): rendered Dockerfiles, logs, digests. */
+export function workFolder(folder: string): string {
+  return join(folder, '.build');
+}
+
+export function concurrencyOf(text: string | undefined): number {
+  if (text === undefined) return Math.max(2, availableParallelism());
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--concurrency expects a whole number of at least 1, got \`${text}\``);
+  return value;
+}
+
+/** --engine, else MLRUN_BUILD_ENGINE; an unknown name is refused before anything runs. */
+export function requestedEngineOf(flag: string | undefined, env: CliIo['env']): string | undefined {
+  const requested = flag ?? (env.MLRUN_BUILD_ENGINE || undefined);
+  if (requested !== undefined) engineModule(requested);
+  return requested;
+}
+
+export function runnerOf(io: CliIo): ProcessRunner {
+  return io.runner ?? execaRunner;
+}
+
+export function detect(requested: string | undefined, io: CliIo): Promise<Engine> {
+  return detectEngine(requested, runnerOf(io));
+}
+
+function fileLog(path: string, shownAs: string): BuildLog {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, '');
+  const recent: string[] = [];
+  return {
+    path: shownAs,
+    write(line) {
+      appendFileSync(path, `${line}\n`);
+      recent.push(line);
+      if (recent.length > 50) recent.shift();
+    },
+    tail: (count) => recent.filter((line) => line.trim() !== '').slice(-count),
+  };
+}
+
+function writeReport(option: string, path: string, text: string): void {
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new MlrunImagesError(`${option} ${path}: ${(error as Error).message}`);
+  }
+}
+
+export interface PlanRun {
+  plan: BuildPlan;
+  engine: Engine;
+  concurrency: number;
+  /** The manifest's folder. */
+  folder: string;
+  /** `building 3 image(s) with docker (BuildKit), 2 at a time` */
+  headline: string;
+  /** The statuses an image ends in when all went well. */
+  success: readonly ImageStatus[];
+  json?: string;
+  junit?: string;
+}
+
+/** Run the plan on the engine; the exit code (0 all well, 1 an image failed, 130 interrupted). */
+export async function runPlan({ plan, engine, concurrency, folder, headline, success, json, junit }: PlanRun, io: CliIo): Promise<number> {
+  const signal = io.signal ?? new AbortController().signal;
+  const work = workFolder(folder);
+  // podman and buildah write each pushed digest to a file here (--digestfile); they do not make the folder.
+  mkdirSync(join(work, 'digests'), { recursive: true });
+  io.startsProcesses?.();
+  const now = () => Date.now();
+  const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
+  io.stdout.write(`${headline}\n`);
+  const results: ImageResult[] = await runBuild(plan, {
+    engine,
+    runner: runnerOf(io),
+    concurrency,
+    openLog: (name) => {
+      const path = join(work, 'logs', `${name}.log`);
+      return fileLog(path, relative(io.cwd, path));
+    },
+    digestFileOf: (name) => join(work, 'digests', name),
+    readDigestFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
+    onProgress: (event) => reporter.onProgress(event),
+    signal,
+    pushRetryDelaysMs: [2_000, 5_000],
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now,
+  });
+  reporter.close();
+  io.stdout.write(`\n${formatSummary(results)}`);
+  if (json) writeReport('--json', json, jsonSummary(results));
+  if (junit) writeReport('--junit', junit, junitXml(results));
+  if (signal.aborted) return 130;
+  return results.every((result) => success.includes(result.status)) ? 0 : 1;
+}

@@ -1,0 +1,59 @@
+import { firstLines, regexProblems, type TestKind } from './kind.js';
+
+export interface CommandOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** It ran longer than its timeout and was stopped. */
+  timedOut: boolean;
+}
+
+const MATCHED = ['stdout', 'stderr', 'not_stdout', 'not_stderr'] as const;
+
+/** `command`: run a command in the image; its exit code and output must be as said. */
+export const command: TestKind = {
+  name: 'command',
+  flat: true,
+  schema: {
+    properties: {
+      command: { anyOf: [{ type: 'string', minLength: 1 }, { $ref: '#/definitions/execForm' }], description: 'An argv list, or text run with `sh -c`.' },
+      exit_code: { type: 'integer', minimum: 0, maximum: 255 },
+      stdout: { type: 'string', description: 'A regular expression the standard output must match.' },
+      stderr: { type: 'string', description: 'A regular expression the standard error must match.' },
+      not_stdout: { type: 'string', description: 'A regular expression the standard output must not match.' },
+      not_stderr: { type: 'string', description: 'A regular expression the standard error must not match.' },
+      user: { type: 'string' },
+      env: { $ref: '#/definitions/stringMap' },
+      timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds (default 60).' },
+    },
+    required: ['command'],
+  },
+  docs: {
+    parameters:
+      '`command` (argv list, or text run with `sh -c`), `exit_code` (default 0), `stdout`, `stderr` (must match), `not_stdout`, `not_stderr` (must not), `user`, `env`, `timeout` (s, default 60)',
+    checks: 'runs the command in a container of the image (its entrypoint bypassed); exit code and output',
+  },
+  check: (params) => regexProblems(params, MATCHED),
+};
+
+/** What went wrong with a command test's outcome; empty when it passed. */
+export function judgeCommand(params: Record<string, unknown>, outcome: CommandOutcome): string[] {
+  const timeout = Number(params.timeout ?? 60);
+  if (outcome.timedOut) return [`did not finish within ${timeout} s`];
+  const problems: string[] = [];
+  const expected = Number(params.exit_code ?? 0);
+  if (outcome.exitCode !== expected) problems.push(`exited with ${outcome.exitCode}, expected ${expected}`);
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const output = outcome[stream];
+    const must = params[stream];
+    const mustNot = params[`not_${stream}`];
+    if (typeof must === 'string' && !new RegExp(must, 'm').test(output))
+      problems.push(`${stream} does not match /${must}/; it was:\n${firstLines(output) || '(empty)'}`);
+    if (typeof mustNot === 'string' && new RegExp(mustNot, 'm').test(output))
+      problems.push(`${stream} matches /${mustNot}/, which it must not; it was:\n${firstLines(output)}`);
+  }
+  if (problems.length > 0 && outcome.exitCode !== expected && params.stdout === undefined && params.stderr === undefined) {
+    problems.push(`output:\n${firstLines(`${outcome.stdout}${outcome.stderr}`) || '(empty)'}`);
+  }
+  return problems;
+}

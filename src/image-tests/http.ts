@@ -1,0 +1,39 @@
+import { firstLines, regexProblems, type TestKind } from './kind.js';
+
+/** What asking the running image gave: an answer, or why there was none. */
+export type HttpOutcome = { status: number; body: string } | { error: string };
+
+/** `http`: start the image as it runs, and ask it over HTTP. */
+export const http: TestKind = {
+  name: 'http',
+  flat: false,
+  schema: {
+    properties: {
+      port: { $ref: '#/definitions/port' },
+      path: { type: 'string', pattern: '^/', description: 'Default /.' },
+      status: { type: 'integer', minimum: 100, maximum: 599, description: 'Default 200.' },
+      body: { type: 'string', description: 'A regular expression the body must match.' },
+      timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds to start and answer (default 60).' },
+      command: { $ref: '#/definitions/execForm', description: "Arguments instead of the image's command (its entrypoint stays)." },
+    },
+    required: ['port'],
+  },
+  docs: {
+    parameters: '`port`, `path` (default `/`), `status` (default 200), `body`, `timeout` (s, default 60), `command`',
+    checks: 'starts the image as it runs (port published on 127.0.0.1 only), waits for the port, requests the path',
+  },
+  check: (params) => regexProblems(params, ['body']),
+};
+
+/** What went wrong with an http test; empty when it passed. */
+export function judgeHttp(params: Record<string, unknown>, outcome: HttpOutcome): string[] {
+  const target = `port ${String(params.port)}${String(params.path ?? '/')}`;
+  if ('error' in outcome) return [`${target} did not answer within ${Number(params.timeout ?? 60)} s: ${outcome.error}`];
+  const problems: string[] = [];
+  const status = Number(params.status ?? 200);
+  if (outcome.status !== status) problems.push(`${target} answered ${outcome.status}, expected ${status}`);
+  if (typeof params.body === 'string' && !new RegExp(params.body, 'm').test(outcome.body)) {
+    problems.push(`the body does not match /${params.body}/; it was:\n${firstLines(outcome.body) || '(empty)'}`);
+  }
+  return problems;
+}
