@@ -2,21 +2,26 @@
  * The pure pipeline, text in and files out: load → validate → resolve (loadFamily), then render (renderFamily).
  * Every problem of a stage is collected and reported at once, as one ManifestError.
  */
+import { pythonSuffix } from './family/variants.js';
 import { ManifestError, UsageError, type Diagnostic } from './errors.js';
 import { checkImage } from './family/check.js';
 import type { Family } from './family/family.js';
 import { familyGraph } from './family/graph.js';
 import { applyExtends, layersOfImage } from './family/inherit.js';
 import { orderImages } from './family/order.js';
+import { PATTERN_PARAMETERS } from './image-tests/index.js';
 import { acceptsReleaseVariable } from './layers/index.js';
 import { lockKey, pinned, type Lock } from './lock/lockfile.js';
 import { checkControlCharacters } from './manifest/control-characters.js';
+import { buildArgsIn } from './dockerfile/build-args.js';
 import { CONTROL_CHARACTER } from './dockerfile/quote.js';
 import { parseManifest, type ManifestSource, type ParsedManifest } from './manifest/load.js';
 import { checkMergedLayer, checkShape, type JsonSchema } from './manifest/schema.js';
 import type { Manifest } from './manifest/types.js';
 import { checkOverrides, interpolate, resolveVariableValues } from './manifest/variables.js';
-import { imageReference, NAMING_DEFAULTS, namingValues } from './mlrun/naming.js';
+import { imageReference, NAMING_DEFAULTS, namingValues, RELEASE_VARIABLES } from './mlrun/naming.js';
+import { didYouMean } from './suggest.js';
+import type { InheritedImage } from './family/inherit.js';
 import { isValidImageName } from './reference.js';
 import { RenderError, renderImage } from './render/dockerfile.js';
 import { compileTemplates, type TemplateSources } from './render/templates.js';
@@ -75,6 +80,56 @@ function variableOrigins(manifest: ParsedManifest, env: FamilyInputs['env'], ove
   };
 }
 
+/**
+ * The variables read at build time: MLRun's release variables, those `build_args:` names, and every variant variable
+ * (variants differ in build arguments only, so one Dockerfile serves them all). Each must be declared.
+ */
+function buildArgVariables(manifest: ParsedManifest, declared: Readonly<Record<string, string>>): { names: string[]; problems: Diagnostic[] } {
+  const data = manifest.data as { build_args?: unknown; variants?: unknown };
+  const listed = Array.isArray(data.build_args) ? data.build_args.map((name, index) => ({ name: String(name), path: ['build_args', index] })) : [];
+  const varying =
+    data.variants !== null && typeof data.variants === 'object' ? Object.keys(data.variants).map((name) => ({ name, path: ['variants', name] })) : [];
+  const names = new Set<string>(RELEASE_VARIABLES);
+  const problems: Diagnostic[] = [];
+  for (const { name, path } of [...listed, ...varying]) {
+    if (!(name in declared)) {
+      problems.push({
+        location: manifest.locate(path, path[0] === 'variants' ? 'key' : 'value'),
+        message: `\`${name}\` is not a declared variable${didYouMean(name, Object.keys(declared))}: declare it under \`variables:\``,
+      });
+    }
+    names.add(name);
+  }
+  return { names: [...names], problems };
+}
+
+/** `source:` names a source of `sources:`, and an image has a source or a context, not both. */
+function checkSources(manifest: ParsedManifest, data: Manifest, images: ReadonlyMap<string, InheritedImage>): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const declared = Object.keys(data.sources ?? {});
+  for (const [name, source] of Object.entries(data.sources ?? {})) {
+    if (!(source.variable in (data.variables ?? {})) && !(source.variable in NAMING_DEFAULTS)) {
+      problems.push({
+        location: manifest.locate(['sources', name, 'variable']),
+        message: `source \`${name}\`: \`${source.variable}\` is not a declared variable: declare it under \`variables:\``,
+      });
+    }
+  }
+  for (const image of images.values()) {
+    const { source, context } = image.spec;
+    if (source === undefined) continue;
+    const at = manifest.locate(image.paths.source ?? ['images', image.name]);
+    if (!declared.includes(source))
+      problems.push({ location: at, message: `image \`${image.name}\`: no source \`${source}\` under \`sources:\`${didYouMean(source, declared)}` });
+    if (context !== undefined)
+      problems.push({
+        location: at,
+        message: `image \`${image.name}\` has both \`source\` and \`context\`; keep one: the source's checkout is the build context`,
+      });
+  }
+  return problems;
+}
+
 /** The meaning checks after inheritance: `from` and `extends`, each image, and merged layers. */
 function resolveImages(manifest: ParsedManifest, data: Manifest, { schema, layerKinds }: FamilyInputs, values: Readonly<Record<string, string>>) {
   const inherited = applyExtends(manifest, data);
@@ -110,12 +165,20 @@ export function loadFamily(inputs: FamilyInputs): Family {
     }));
   if (textProblems.length + valueProblems.length > 0) fail(textProblems, valueProblems);
 
+  const buildArgs = buildArgVariables(manifest, defaults);
+  if (buildArgs.problems.length > 0) fail(buildArgs.problems);
   // The shape is checked after interpolation, so `${PORT}` may stand where the schema wants a port.
-  const interpolated = interpolate(manifest, values, acceptsReleaseVariable);
+  const interpolated = interpolate(manifest, values, {
+    layerAccepts: acceptsReleaseVariable,
+    buildArgs: new Set(buildArgs.names),
+    isPattern: (path) => path[0] === 'images' && path[2] === 'tests' && PATTERN_PARAMETERS.includes(String(path.at(-1))),
+  });
   const shapeProblems = checkShape({ ...manifest, data: interpolated.data }, schema);
   if (interpolated.diagnostics.length + shapeProblems.length > 0) fail(interpolated.diagnostics, shapeProblems);
 
-  const { images, order, problems } = resolveImages(manifest, interpolated.data as Manifest, inputs, values);
+  const data = interpolated.data as Manifest;
+  const { images, order, problems } = resolveImages(manifest, data, inputs, values);
+  problems.push(...checkSources(manifest, data, images));
   const references = new Map<string, string>();
   const namingProblems: Diagnostic[] = [];
   const naming = namingValues(values);
@@ -126,7 +189,18 @@ export function loadFamily(inputs: FamilyInputs): Family {
   }
   if (problems.length + namingProblems.length > 0) fail(problems, namingProblems);
 
-  return { manifest, defaults, values, images, order, references, graph: familyGraph(images, order) };
+  return {
+    manifest,
+    defaults,
+    values,
+    images,
+    order,
+    references,
+    graph: familyGraph(images, order),
+    buildArgs: buildArgs.names,
+    variants: data.variants ?? {},
+    sources: data.sources ?? {},
+  };
 }
 
 /** Output files by path relative to the output folder (`mlrun/Dockerfile`), in build order. */
@@ -139,10 +213,13 @@ export function renderFamily(family: Family, templateSources: TemplateSources, l
   // BASE_IMAGE), so no naming variable from the environment changes them.
   const naming = namingValues(family.defaults);
   const defaultReference = (name: string) => {
-    const reference = imageReference(name, naming);
+    // The parent as the first variant tags it: `mlrun/mlrun:unstable-py39` when several pythons are declared.
+    const suffix = pythonSuffix(family.variants, family.graph.image(name).spec.variants);
+    const reference = imageReference(name, suffix === undefined ? naming : { ...naming, INCLUDE_PYTHON_VERSION_SUFFIX: suffix });
     return reference.ok ? reference.value : name;
   };
-  const pinBase = (reference: string) => pinned(reference, lock, lockKey(reference, family.defaults));
+  // A base that reads a build argument (a python variant) has one digest per value: the build passes the pinned one.
+  const pinBase = (reference: string) => (buildArgsIn(reference).length > 0 ? reference : pinned(reference, lock, lockKey(reference, family.defaults)));
   const files: GeneratedFiles = new Map();
   const diagnostics: Diagnostic[] = [];
   for (const name of family.order) {

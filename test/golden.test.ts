@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../src/cli.js';
 import { PACKAGE_ROOT } from '../src/cli/files.js';
+import { copyOfProject, runCli, UI_CHECKOUT } from './helpers.js';
 
 const FIXTURES = join(PACKAGE_ROOT, 'test', 'fixtures');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -47,6 +48,30 @@ describe('golden fixtures: test/fixtures/<case>/images.yaml renders exactly expe
           validate(text).map((problem) => problem.message),
           path,
         ).toEqual([]);
+    }
+  });
+});
+
+describe('golden: the default family against the fixture checkouts, in both python variants', () => {
+  const GOLDEN = join(PACKAGE_ROOT, 'test', 'golden', 'family-build.txt');
+
+  test('list and build --dry-run (every build command, with its references and build arguments) are exactly test/golden/family-build.txt', async () => {
+    const project = copyOfProject('mlrun-images-family-');
+    try {
+      const env = { MLRUN_VERSION: '1.7.0', MLRUN_UI_SOURCE: UI_CHECKOUT, MLRUN_DOCKER_REGISTRY: 'registry.example:5000/' };
+      const list = await runCli(project, ['list'], { env });
+      const dryRun = await runCli(project, ['build', '--dry-run', '--engine', 'docker', '--push'], { env });
+      expect(list.stderr + dryRun.stderr).toBe('');
+      const text = `$ mlrun-images list\n${list.stdout}\n$ mlrun-images build --dry-run --engine docker --push\n${dryRun.stdout}`
+        .replaceAll(UI_CHECKOUT, '<ui-checkout>')
+        .replaceAll(project, '<mlrun-checkout>');
+      if (UPDATE) writeFileSync(GOLDEN, text);
+      expect(text).toBe(readFileSync(GOLDEN, 'utf8'));
+      // Each variant is paired with its parent in the same python, and every image but the UI is built twice.
+      expect(text).toContain('--build-arg MLRUN_PYTHON_VERSION=3.11 --build-arg BASE_IMAGE=registry.example:5000/mlrun/mlrun:1.7.0-py311');
+      expect(text.match(/ -t \S+/g)).toHaveLength(11);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
     }
   });
 });

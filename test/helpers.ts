@@ -53,11 +53,18 @@ export function yaml(...lines: string[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A temporary copy of this project's manifest and the files it names, for CLI tests that write. */
+/** The small mlrun and mlrun/ui checkouts (upstream's layout, tiny files) the default family is tested against. */
+export const MLRUN_CHECKOUT = join(PACKAGE_ROOT, 'test/fixtures/mlrun-checkout');
+export const UI_CHECKOUT = join(PACKAGE_ROOT, 'test/fixtures/ui-checkout');
+
+/**
+ * A temporary copy of this project's manifest inside a copy of the fixture mlrun checkout (so the folder the command
+ * runs in is the checkout, as when mlrun-images runs from an mlrun repository), for CLI tests that write.
+ */
 export function copyOfProject(prefix: string): string {
   const project = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(MLRUN_CHECKOUT, project, { recursive: true });
   cpSync(join(PACKAGE_ROOT, 'images.yaml'), join(project, 'images.yaml'));
-  for (const folder of ['requirements', 'jupyter', 'ui']) cpSync(join(PACKAGE_ROOT, folder), join(project, folder), { recursive: true });
   return project;
 }
 

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { MANIFEST_FIELDS, STAGE_FIELDS } from '../src/manifest/types.js';
 import { PACKAGE_ROOT } from '../src/cli/files.js';
 import { IMAGE_FIELDS } from '../src/family/inherit.js';
-import { load, SCHEMA } from './helpers.js';
+import { contextPathsOf } from '../src/layers/index.js';
+import { layersOfImage } from '../src/family/inherit.js';
+import { load, MLRUN_CHECKOUT, SCHEMA, UI_CHECKOUT } from './helpers.js';
 
 interface ObjectSchema {
   properties: Record<string, unknown>;
@@ -38,22 +40,25 @@ test('the default manifest declares exactly the six MLRun images and the naming 
   expect(family.images.get('mlrun-gpu')!.extends).toBe('mlrun');
 });
 
-test('requirement files of the default manifest are pinned with ==', () => {
+test("every file the default family copies is in the fixture checkouts, which have upstream's layout", () => {
   const family = load(manifestText);
-  const files = [...family.images.values()].flatMap((image) =>
-    image.layers.filter((layer) => layer.kind === 'pip').flatMap((layer) => (layer.params.requirements as string[] | undefined) ?? []),
-  );
-  expect(files.length).toBeGreaterThan(0);
-  for (const file of new Set(files)) {
-    const requirements = readFileSync(join(PACKAGE_ROOT, file), 'utf8')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#'));
-    expect(
-      requirements.filter((line) => !/^[A-Za-z0-9._-]+(\[[^\]]+\])?==[^=<>~!,]+$/.test(line)),
-      file,
-    ).toEqual([]);
+  const checkouts: Record<string, string> = { mlrun: MLRUN_CHECKOUT, ui: UI_CHECKOUT };
+  const checked: string[] = [];
+  for (const name of family.order) {
+    const image = family.images.get(name)!;
+    const source = image.spec.source!;
+    for (const layer of layersOfImage(image)) {
+      // A copy from another stage reads that stage's files, not the checkout.
+      if (layer.params.from !== undefined) continue;
+      for (const path of contextPathsOf([layer])) {
+        expect(existsSync(join(checkouts[source]!, path)), `${name}: ${source} checkout's ${path}`).toBe(true);
+        checked.push(path);
+      }
+    }
+    for (const path of family.sources[source]!.holds) expect(existsSync(join(checkouts[source]!, path)), path).toBe(true);
   }
+  expect(checked).toContain('dockerfiles/mlrun-api/requirements.txt');
+  expect(checked).toContain('nginx/nginx.conf.tmpl');
 });
 
 test('the README opens with the two commands: the main job, then the tests', () => {

@@ -121,7 +121,7 @@ export const OPTIONS = [
     value: 'REF',
     commands: ['build'],
     help: 'use REF as build cache; repeatable (MLRUN_DOCKER_CACHE_FROM_TAG adds <prefix>/<image>:<tag>)',
-    doc: "use REF as build cache; repeatable (podman and buildah are given REF's repository: they refuse a tag). With `MLRUN_DOCKER_CACHE_FROM_TAG=TAG` (MLRun's convention) each image first pulls `<registry><repo>/<image>:TAG` (a failed pull is not an error) and uses it as cache",
+    doc: "use REF as build cache; repeatable (podman and buildah are given REF's repository: they refuse a tag). With `MLRUN_DOCKER_CACHE_FROM_TAG=TAG` (MLRun's convention) each image first pulls its cache image `<registry><repo>/<image>:TAG` (with the variant's `-pyXY`; a failed pull is not an error) and uses it as cache; `MLRUN_DOCKER_CACHE_FROM_REGISTRY` names the cache images' registry (default: the images'), and `MLRUN_PUSH_DOCKER_CACHE_IMAGE` non-empty with `--push` tags each pushed image as its cache image and pushes that too",
   },
   {
     name: 'base-registry',

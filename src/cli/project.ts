@@ -2,6 +2,7 @@
 import { dirname, join, relative } from 'node:path';
 import type { ProcessRunner } from '../engines/process.js';
 import type { Family } from '../family/family.js';
+import { type FamilySet, loadFamilySet } from '../family/variants.js';
 import { MANIFEST_SCHEMA } from '../schema.js';
 import { requireLocked } from '../lock/bases.js';
 import { LOCK_FILE, type LockFile, parseLock } from '../lock/lockfile.js';
@@ -28,19 +29,25 @@ export function manifestDir(invocation: Invocation): string {
   return dirname(invocation.manifestPath);
 }
 
-/** Load the family from the manifest and the templates beside it (and the package's). */
-export function loadProject(invocation: Invocation, io: Pick<CliIo, 'env' | 'cwd'>): { family: Family; templates: TemplateSources } {
+/**
+ * Load the family from the manifest and the templates beside it (and the package's): the family with this run's
+ * values, and the set of its units (each image in each variant it is built in).
+ */
+export function loadProject(invocation: Invocation, io: Pick<CliIo, 'env' | 'cwd'>): { family: Family; set: FamilySet; templates: TemplateSources } {
   // Messages name the manifest as the user reaches it from here, so editors and CI can open the place.
   const shownManifest = relative(io.cwd, invocation.manifestPath) || '.';
   const templates = readTemplates(manifestDir(invocation));
-  const family = loadFamily({
+  const inputs = {
     source: { file: shownManifest, text: readManifestText(invocation.manifestPath, shownManifest) },
     schema: MANIFEST_SCHEMA,
     layerKinds: layerKindsOf(templates),
     env: io.env,
     overrides: invocation.overrides,
-  });
-  return { family, templates };
+  };
+  const family = loadFamily(inputs);
+  const given = new Set([...Object.keys(invocation.overrides), ...Object.keys(family.values).filter((name) => io.env[name] !== undefined)]);
+  const set = loadFamilySet(family, { given, load: (variant) => loadFamily({ ...inputs, overrides: { ...invocation.overrides, ...variant } }) });
+  return { family, set, templates };
 }
 
 export function lockPath(folder: string): string {

@@ -19,6 +19,7 @@ export function dockerEngine({ buildkit }: { buildkit: boolean }): Engine {
     },
     pushCommand: (reference) => ({ command: 'docker', args: ['push', reference] }),
     pullCommand: (reference) => ({ command: 'docker', args: ['pull', reference] }),
+    tagCommand: (reference, target) => ({ command: 'docker', args: ['tag', reference, target] }),
     imageIdCommand: (reference) => ({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
     /** docker push prints `TAG: digest: sha256:… size: N`. */
     pushedDigest: (output) => /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1],

@@ -43,6 +43,8 @@ export interface Engine {
   buildCommand(request: BuildRequest): Command;
   pushCommand(reference: string, digestFile: string): Command;
   pullCommand(reference: string): Command;
+  /** Give a built image another reference (MLRun's cache image). */
+  tagCommand(reference: string, target: string): Command;
   imageIdCommand(reference: string): Command;
   /** The digest a successful push reports: in its output, or in the digest file it wrote. */
   pushedDigest(output: string, readDigestFile: () => string | undefined): string | undefined;

@@ -19,8 +19,9 @@ export function ociBuildArgs(request: BuildRequest): string[] {
 }
 
 /** Push with the digest written to a file, and pull, as podman and buildah do both. */
-export function ociTransfers(name: 'podman' | 'buildah'): Pick<Engine, 'pushCommand' | 'pullCommand' | 'pushedDigest'> {
+export function ociTransfers(name: 'podman' | 'buildah'): Pick<Engine, 'pushCommand' | 'pullCommand' | 'tagCommand' | 'pushedDigest'> {
   return {
+    tagCommand: (reference, target) => ({ command: name, args: ['tag', reference, target] }),
     pushCommand: (reference, digestFile) => ({ command: name, args: ['push', ...tlsVerifyFlag(reference), '--digestfile', digestFile, reference] }),
     pullCommand: (reference) => ({ command: name, args: ['pull', ...tlsVerifyFlag(reference), reference] }),
     pushedDigest: (_output, readDigestFile) => readDigestFile()?.trim() || undefined,

@@ -1,4 +1,5 @@
 import type { ParsedManifest } from '../manifest/load.js';
+import type { SourceSpec } from '../manifest/types.js';
 import type { FamilyGraph } from './graph.js';
 import type { InheritedImage } from './inherit.js';
 
@@ -16,4 +17,10 @@ export interface Family {
   references: ReadonlyMap<string, string>;
   /** Parents, ancestors, descendants, layers and bases of each image. */
   graph: FamilyGraph;
+  /** The variables that reach Dockerfiles as build arguments: MLRun's release variables, then the manifest's. */
+  buildArgs: readonly string[];
+  /** Variables built for several values, with their values as the manifest declares them. */
+  variants: Readonly<Record<string, readonly string[]>>;
+  /** Source checkouts images are built from, by name. */
+  sources: Readonly<Record<string, SourceSpec>>;
 }

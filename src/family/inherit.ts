@@ -19,7 +19,7 @@ export const MERGE_RULES: Record<ImageField, { rule: MergeRule; summary: string 
   layers: {
     rule: 'merge-layers',
     summary:
-      'a layer whose `id` matches an inherited layer of the same kind merges its parameters into it, in place (of another kind: replaces it); other layers are appended',
+      'a layer whose `id` matches an inherited layer of the same kind merges its parameters into it, in place (of another kind: replaces it); other layers are appended; `before: ID` puts a layer just before the inherited layer with that `id` instead',
   },
   args: { rule: 'merge-keys', summary: 'merged key by key, the child wins; `KEY: null` removes an inherited key' },
   env: { rule: 'merge-keys', summary: 'merged key by key, the child wins; `KEY: null` removes an inherited key' },
@@ -31,6 +31,8 @@ export const MERGE_RULES: Record<ImageField, { rule: MergeRule; summary: string 
   expose: { rule: 'override', summary: 'replaced (the whole list)' },
   volumes: { rule: 'override', summary: 'replaced (the whole list)' },
   context: { rule: 'override', summary: 'replaced' },
+  source: { rule: 'override', summary: 'replaced' },
+  variants: { rule: 'override', summary: 'replaced (the whole mapping)' },
   stages: { rule: 'merge-stages', summary: "a stage with an inherited stage's `name` replaces it in place; other stages are appended" },
   tests: {
     rule: 'merge-tests',
@@ -95,26 +97,49 @@ function ownImage(name: string, spec: ImageSpec): InheritedImage {
   };
 }
 
-function mergeLayers(inherited: ResolvedLayer[], own: ResolvedLayer[]): ResolvedLayer[] {
+/** A layer without `before` (where it goes is settled once it is placed). */
+function placed(layer: ResolvedLayer): ResolvedLayer {
+  if (layer.params.before === undefined) return layer;
+  const { before: _before, ...params } = layer.params;
+  const { before: _path, ...paramPaths } = layer.paramPaths;
+  return { ...layer, params, paramPaths };
+}
+
+function mergeLayers(inherited: ResolvedLayer[], own: ResolvedLayer[], report: (diagnostic: Diagnostic) => void, manifest: ParsedManifest): ResolvedLayer[] {
   const result = [...inherited];
   for (const layer of own) {
     const id = layer.params.id;
     const index = id === undefined ? -1 : result.findIndex((candidate) => candidate.params.id === id);
-    if (index === -1) {
-      result.push(layer);
-    } else if (result[index]!.kind === layer.kind) {
-      const inherited = result[index]!;
-      result[index] = {
+    let merged = layer;
+    if (index !== -1 && result[index]!.kind === layer.kind) {
+      const inheritedLayer = result[index]!;
+      merged = {
         kind: layer.kind,
-        params: { ...inherited.params, ...layer.params },
+        params: { ...inheritedLayer.params, ...layer.params },
         path: layer.path,
-        paramPaths: { ...inherited.paramPaths, ...layer.paramPaths },
+        paramPaths: { ...inheritedLayer.paramPaths, ...layer.paramPaths },
       };
+    }
+    const before = layer.params.before;
+    if (typeof before !== 'string') {
+      if (index === -1) result.push(merged);
+      else result[index] = merged;
+      continue;
+    }
+    if (index !== -1) result.splice(index, 1);
+    const target = result.findIndex((candidate) => candidate.params.id === before);
+    if (target === -1) {
+      const ids = inherited.map((candidate) => candidate.params.id).filter((candidate) => typeof candidate === 'string') as string[];
+      report({
+        location: manifest.locate(layer.paramPaths.before!),
+        message: `\`before: ${before}\`: no inherited layer has the id \`${before}\`${didYouMean(before, ids)}; ${ids.length ? `the inherited ids are ${ids.join(', ')}` : 'no inherited layer has an id'}`,
+      });
+      result.push(merged);
     } else {
-      result[index] = layer;
+      result.splice(target, 0, merged);
     }
   }
-  return result;
+  return result.map(placed);
 }
 
 function mergeStages(inherited: ResolvedStage[], own: ResolvedStage[]): ResolvedStage[] {
@@ -128,7 +153,7 @@ function mergeStages(inherited: ResolvedStage[], own: ResolvedStage[]): Resolved
 }
 
 /** Apply `child` on top of `parent` by MERGE_RULES. */
-export function mergeImages(parent: InheritedImage, child: InheritedImage): InheritedImage {
+function mergeImages(parent: InheritedImage, child: InheritedImage, report: (diagnostic: Diagnostic) => void, manifest: ParsedManifest): InheritedImage {
   const spec: Record<string, unknown> = { ...parent.spec };
   const paths = { ...parent.paths };
   const childSpec = child.spec as Record<string, unknown>;
@@ -167,7 +192,7 @@ export function mergeImages(parent: InheritedImage, child: InheritedImage): Inhe
     name: child.name,
     ...(child.extends !== undefined ? { extends: child.extends } : {}),
     spec,
-    layers: mergeLayers(parent.layers, child.layers),
+    layers: mergeLayers(parent.layers, child.layers, report, manifest),
     stages: mergeStages(parent.stages, child.stages),
     paths,
   };
@@ -259,7 +284,25 @@ export function applyExtends(
     if (known) return known;
     const own = ownImage(name, specs[name]!);
     const parent = inCycle.has(name) ? undefined : parentOf(name);
-    const image = parent === undefined ? own : mergeImages(resolve(parent), own);
+    const report = (diagnostic: Diagnostic) => diagnostics.push(diagnostic);
+    for (const layer of own.stages.flatMap((stage) => stage.layers).filter((candidate) => candidate.params.before !== undefined)) {
+      report({
+        location: manifest.locate(layer.paramPaths.before!),
+        message: "`before` places an image layer among inherited ones; a stage's layers are listed in order",
+      });
+    }
+    let image: InheritedImage;
+    if (parent !== undefined) image = mergeImages(resolve(parent), own, report, manifest);
+    else {
+      // An image whose `extends` is broken has its own error already; `before` is only wrong without `extends`.
+      for (const layer of own.extends === undefined ? own.layers.filter((candidate) => candidate.params.before !== undefined) : []) {
+        report({
+          location: manifest.locate(layer.paramPaths.before!),
+          message: `image \`${name}\` extends no image: \`before\` places a layer among inherited ones; list the layers in order instead`,
+        });
+      }
+      image = { ...own, layers: own.layers.map(placed) };
+    }
     resolved.set(name, image);
     return image;
   };

@@ -9,6 +9,9 @@ export type { ImageTest, TestKind, TestKindName } from './kind.js';
 
 export const TEST_KINDS: readonly TestKind[] = [command, file, metadata, http];
 
+/** The parameters that are regular expressions: a variable's value goes into them as literal text. */
+export const PATTERN_PARAMETERS = ['stdout', 'stderr', 'not_stdout', 'not_stderr', 'contains', 'body'];
+
 export function testKind(name: TestKindName): TestKind {
   return TEST_KINDS.find((kind) => kind.name === name)!;
 }

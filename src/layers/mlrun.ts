@@ -1,46 +1,58 @@
+import { ABSOLUTE_PATH, USER } from '../manifest/grammar.js';
 import { paramPath } from '../manifest/types.js';
-import { installsDevelopmentBranch } from '../mlrun/naming.js';
+import { isDevelopmentBuild } from '../mlrun/naming.js';
 import { checkPythonCommand, type LayerKind } from './kind.js';
-import { MOVING_BRANCH } from './pins.js';
 
-/** `mlrun`: the mlrun package of the version being built; the development branch from git for development versions. */
+/**
+ * `mlrun`: mlrun from the source tree the image is built from (its build context: an mlrun checkout), as MLRun's own
+ * images are; or, with `version`, a released mlrun from PyPI, for images derived from a release.
+ */
 export const mlrun: LayerKind = {
   name: 'mlrun',
   schema: {
-    description: 'The mlrun package matching the version being built: mlrun[extras]==VERSION for a release, the development branch from git for unstable.',
+    description:
+      'mlrun from the build context (an mlrun source checkout), with its version file written from MLRUN_VERSION; or, with `version`, a released mlrun from PyPI.',
     properties: {
       extras: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' } },
-      git_url: { type: 'string' },
-      git_ref: { type: 'string' },
+      version: { type: 'string', description: 'A released mlrun to install from PyPI (mlrun[extras]==VERSION) instead of the source.' },
+      dest: { type: 'string', description: 'Where the source tree is copied (default: the working folder).' },
+      chown: { type: 'string' },
+      upgrade: { type: 'boolean', description: 'pip install --upgrade (what a second install over an image that has mlrun needs).' },
       python: { type: 'string' },
     },
   },
   docs: {
-    parameters: '`extras`, `git_url`, `git_ref`, `python`',
+    parameters: '`extras`, `version` (a release from PyPI), `dest` (default: the working folder), `chown`, `upgrade`, `python`',
     renders:
-      '`mlrun[extras]==MLRUN_VERSION` for a release; for `unstable` (or `0.0.0…`), the development branch from git. Decided at build time from the `MLRUN_VERSION` build argument',
+      "the build context (an mlrun checkout) copied to `dest`, its version file written from `MLRUN_VERSION` (`X.Y.Z…` as it is, else `0.0.0+VERSION`, as MLRun's Makefile does), then `pip install .[extras]`; with `version`: `pip install mlrun[extras]==VERSION`",
   },
   buildArgParameters: [],
+  contextPaths: (params) => (params.version === undefined ? ['.'] : []),
   check(layer, { report }) {
     const { params } = layer;
     checkPythonCommand(layer, report);
-    for (const key of ['git_url', 'git_ref'] as const) {
-      if (params[key] !== undefined && !/^[A-Za-z0-9@:/._+-]+$/.test(String(params[key]))) {
-        report([...layer.path, key], `mlrun ${key} \`${String(params[key])}\` may hold only letters, digits and @ : / . _ + -`);
+    if (params.version !== undefined && !/^\d+\.\d+\.\d+[A-Za-z0-9.+-]*$/.test(String(params.version))) {
+      report(paramPath(layer, 'version'), `mlrun version \`${String(params.version)}\` must be a release, like 1.7.0`);
+    }
+    if (params.dest !== undefined && !ABSOLUTE_PATH.test(String(params.dest)))
+      report(paramPath(layer, 'dest'), `mlrun dest \`${String(params.dest)}\` must be an absolute path`);
+    if (params.chown !== undefined && !USER.test(String(params.chown)))
+      report(paramPath(layer, 'chown'), `chown \`${String(params.chown)}\` must be USER or USER:GROUP`);
+    if (params.version !== undefined) {
+      for (const sourceOnly of ['dest', 'chown', 'upgrade']) {
+        if (params[sourceOnly] !== undefined)
+          report(paramPath(layer, sourceOnly), `\`${sourceOnly}\` is about the source tree; a layer with \`version\` installs from PyPI`);
       }
     }
   },
   lint(layer, { values, report }) {
+    if (layer.params.version !== undefined) return;
     const version = values.MLRUN_VERSION ?? '';
-    if (!installsDevelopmentBranch(version)) return;
-    const ref = layer.params.git_ref;
-    if (MOVING_BRANCH.test(String(ref ?? ''))) {
-      report('moving-ref', paramPath(layer, 'git_ref'), `the mlrun layer's git_ref \`${String(ref)}\` is a branch, which moves: use a tag or a commit`);
-    }
+    if (!isDevelopmentBuild(version)) return;
     report(
       'mlrun-unpinned',
       layer.path,
-      `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${version}\`); build a release (MLRUN_VERSION=1.7.0)`,
+      `the mlrun layer installs a development build (MLRUN_VERSION is \`${version}\`); build a release (MLRUN_VERSION=1.7.0), or install one with \`version\``,
       'key',
     );
   },

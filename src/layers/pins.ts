@@ -1,10 +1,8 @@
 /** What the pinning lint rules look for in layer parameters. */
 
-/** Git branches that move: what `moving-ref` reports when a layer fetches one. */
-export const MOVING_BRANCH = /^(?:development|develop|master|main)$/;
-/** A clone of a moving branch (`--branch development`) or a download of its archive (`/archive/master.tar.gz`). */
+/** A clone of a moving branch (`--branch development`, a release branch such as `1.7.x`) or a download of its archive (`/archive/master.tar.gz`). */
 export const MOVING_REF =
-  /(?:--branch[= ]|-b )["']?(development|develop|master|main)\b|\/archive\/(?:refs\/heads\/)?(development|develop|master|main)\.(?:tar\.gz|zip)/;
+  /(?:--branch[= ]|-b )["']?(development|develop|master|main|\d+\.\d+\.x)(?![\w.-])|\/archive\/(?:refs\/heads\/)?(development|develop|master|main)\.(?:tar\.gz|zip)/;
 /** A version left open: none, `latest`, a wildcard or a range. */
 export const OPEN_VERSION = /^$|latest|[*<>~^!]|,/;
 /** A pip requirement pinned with `==` (or `===`). */

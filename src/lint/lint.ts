@@ -37,6 +37,8 @@ export interface LintInputs {
   images?: readonly string[];
   /** How a file's path is shown (relative to where the command runs); default: as it is. */
   shownPath?: (path: string) => string;
+  /** An image's build context, relative to the manifest's folder; default: its `context`. */
+  contextOf?: (image: string) => string | undefined;
 }
 
 /** Findings of the pinning rules are warnings, errors with `--production`; a missing file is always an error. */
@@ -95,6 +97,7 @@ export function lintFamily({
   validateDockerfile,
   images = family.order,
   shownPath = (path) => path,
+  contextOf = (image) => family.graph.image(image).spec.context,
 }: LintInputs): Finding[] {
   const findings: Finding[] = [];
   const { manifest, graph } = family;
@@ -107,7 +110,7 @@ export function lintFamily({
     };
     lintBases(family, name, report);
     for (const layer of graph.layersOf(name)) {
-      layerKind(layer.kind).lint?.(layer, { values: family.values, context: image.spec.context, files, outside, shownPath, report });
+      layerKind(layer.kind).lint?.(layer, { values: family.values, context: contextOf(name), files, outside, shownPath, report });
     }
     const dockerfile = dockerfiles.get(name);
     for (const problem of dockerfile ? validateDockerfile(dockerfile.text) : []) {

@@ -2,6 +2,7 @@
 import { asWritten, buildArgsIn } from '../dockerfile/build-args.js';
 import { UsageError } from '../errors.js';
 import type { Family } from '../family/family.js';
+import { isReleaseVariable } from '../mlrun/naming.js';
 import { parseReference } from '../reference.js';
 import { LOCK_FILE, type Lock, lockKey } from './lockfile.js';
 
@@ -13,7 +14,8 @@ export function externalBases(family: Family, images: readonly string[] = family
   const bases = new Set<string>();
   for (const name of images) {
     for (const { reference } of family.graph.basesOf(name)) {
-      const reads = buildArgsIn(reference);
+      // A release variable changes with every release: such a base has no one reference to lock. A variant's does.
+      const reads = buildArgsIn(reference).filter(isReleaseVariable);
       if (reads.length > 0) {
         throw new UsageError(
           `image \`${name}\`: the base \`${asWritten(reference)}\` reads ${reads.join(', ')} at build time, so it cannot be locked; write the reference out`,

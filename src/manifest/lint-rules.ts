@@ -7,10 +7,10 @@ export const LINT_RULES = {
   'mlrun-base-untagged': { pinning: true, summary: 'an MLRun image used as a base without a tag: MLRun would tag it with the client version' },
   'pip-unpinned': { pinning: true, summary: 'a pip requirement (inline or in a requirement file) not pinned with `==`' },
   'version-unpinned': { pinning: true, summary: 'a Miniconda or OpenMPI version left open (`latest`, a wildcard, a range, or none)' },
-  'mlrun-unpinned': { pinning: true, summary: 'the mlrun layer installs the development branch (MLRUN_VERSION is `unstable` or `0.0.0…`)' },
+  'mlrun-unpinned': { pinning: true, summary: 'the mlrun layer installs a development build from the source (MLRUN_VERSION is `unstable` or `0.0.0…`)' },
   'moving-ref': {
     pinning: true,
-    summary: "a git branch (`development`, `master`, `main`) cloned or downloaded in a run command, or as the mlrun layer's `git_ref`",
+    summary: 'a git branch (`development`, `master`, `main`, a release branch such as `1.7.x`) cloned or downloaded in a run command',
   },
   'missing-file': { pinning: false, summary: 'a requirement file that does not exist (an error: the build would fail)' },
   'outside-context': {

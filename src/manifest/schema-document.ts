@@ -25,7 +25,14 @@ function layerDefinition({ description, properties, complete, completeUnless = [
     description,
     type: 'object',
     additionalProperties: false,
-    properties: { id: { $ref: '#/definitions/layerId' }, ...properties },
+    properties: {
+      id: { $ref: '#/definitions/layerId' },
+      before: {
+        $ref: '#/definitions/layerId',
+        description: 'In an image that `extends` another: put this layer just before the inherited layer with this `id`.',
+      },
+      ...properties,
+    },
     // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here, not a thenable.
     ...(complete ? { if: { not: incomplete }, then: complete } : {}),
   };
@@ -57,6 +64,20 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>, ima
         additionalProperties: {
           type: 'string',
         },
+      },
+      build_args: {
+        description: "Declared variables that reach Dockerfiles as build arguments, as MLRun's release variables do.",
+        type: 'array',
+        items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      },
+      variants: {
+        description: 'Variable -> the values it is built for; each value is a variant of every image that uses it (MLRUN_PYTHON_VERSION: ["3.9", "3.11"]).',
+        $ref: '#/definitions/variants',
+      },
+      sources: {
+        description: 'Source checkouts images are built from (`source:` on an image), each named by a variable.',
+        type: 'object',
+        additionalProperties: { $ref: '#/definitions/source' },
       },
       images: {
         description: 'Image name -> image definition.',
@@ -140,6 +161,14 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>, ima
           context: {
             type: 'string',
             description: "Build context folder, relative to the manifest (default: the manifest's folder).",
+          },
+          source: {
+            type: 'string',
+            description: 'A source of `sources:`: its checkout is the build context.',
+          },
+          variants: {
+            $ref: '#/definitions/variants',
+            description: "The variants this image is built in, when not the manifest's; `{}` builds it once.",
           },
           stages: {
             type: 'array',
@@ -246,6 +275,22 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>, ima
         },
       },
       imageTest: { ...imageTest, type: ['object', 'null'] },
+      variants: {
+        type: 'object',
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+        additionalProperties: { type: 'array', minItems: 1, items: { type: 'string' } },
+      },
+      source: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['variable', 'holds'],
+        properties: {
+          description: { type: 'string' },
+          variable: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "The variable naming the checkout's folder." },
+          holds: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'What a checkout has (files; folders end in /).' },
+          git: { type: 'string', description: 'With no checkout: a git URL with its ref (https://…/ui.git#v1.7.2) built from instead.' },
+        },
+      },
       layerId: {
         type: 'string',
         pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',

@@ -62,7 +62,7 @@ export function checkMergedLayer(
   params: Record<string, unknown>,
 ): Diagnostic[] {
   const { layer } = compile(schema);
-  const { id: _id, ...withoutId } = params;
+  const { id: _id, before: _before, ...withoutId } = params;
   if (layer({ [kind]: withoutId })) return [];
   return describeAll(manifest, layer.errors ?? [], layerPath);
 }
@@ -109,6 +109,8 @@ function where(path: NodePath): string {
     return `image \`${name}\``;
   }
   if (top === 'variables' && name !== undefined) return `variable \`${name}\``;
+  if (top === 'variants' && name !== undefined) return `the variants of \`${name}\``;
+  if (top === 'sources' && name !== undefined) return `source \`${name}\``;
   if (top !== undefined) return `\`${top}\``;
   return 'the manifest';
 }

@@ -4,7 +4,23 @@ import type { NodePath } from './load.js';
 export interface Manifest {
   version: 1;
   variables?: Record<string, string>;
+  /** Declared variables that reach Dockerfiles as build arguments (besides MLRun's release variables). */
+  build_args?: string[];
+  /** Variables built for several values in one run: each value a variant of the images that use it. */
+  variants?: Record<string, string[]>;
+  /** Source checkouts images are built from: each named by a variable, and recognised by what it holds. */
+  sources?: Record<string, SourceSpec>;
   images: Record<string, ImageSpec>;
+}
+
+export interface SourceSpec {
+  description?: string;
+  /** The variable that names the checkout's folder; unset, the folder the command runs in, when it holds `holds`. */
+  variable: string;
+  /** Paths (files, or folders ending in /) a checkout of this source has. */
+  holds: string[];
+  /** With no checkout: the git URL (`…repo.git#ref`) the engine builds from instead. */
+  git?: string;
 }
 
 export type ScalarValue = string | number | boolean | null;
@@ -55,6 +71,10 @@ export interface ImageSpec {
   expose?: (number | string)[];
   volumes?: string[];
   context?: string;
+  /** The source (of `sources:`) whose checkout is the build context. */
+  source?: string;
+  /** The variants this image is built in, when not the manifest's (`{}`: one, whatever the manifest's are). */
+  variants?: Record<string, string[]>;
   stages?: StageSpec[];
   /** Image tests by name; `null` switches off a test the image inherits. */
   tests?: Record<string, Record<string, unknown> | null>;
@@ -67,7 +87,7 @@ export type StageField = keyof StageSpec;
 export type ManifestField = keyof Manifest;
 
 /** Compile-time lists of every field, checked against the JSON Schema by a test. */
-export const MANIFEST_FIELDS = ['version', 'variables', 'images'] as const satisfies readonly ManifestField[];
+export const MANIFEST_FIELDS = ['version', 'variables', 'build_args', 'variants', 'sources', 'images'] as const satisfies readonly ManifestField[];
 export const STAGE_FIELDS = ['name', 'base', 'layers', 'args', 'env', 'workdir', 'user'] as const satisfies readonly StageField[];
 
 type Exhaustive<Listed extends string, All extends string> = [All] extends [Listed] ? true : never;

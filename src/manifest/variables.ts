@@ -1,6 +1,5 @@
 import { fenced } from '../dockerfile/build-args.js';
 import type { Diagnostic } from '../errors.js';
-import { isReleaseVariable } from '../mlrun/naming.js';
 import { didYouMean } from '../suggest.js';
 import type { NodePath, ParsedManifest } from './load.js';
 
@@ -33,7 +32,7 @@ export function checkOverrides(declared: readonly string[], overrides: Readonly<
 export type LayerParamPolicy = (kind: string, parameter: string) => boolean;
 
 /**
- * How a release variable is read at a place: as a build argument (values rendered through the quoting helpers), with
+ * How a build-argument variable is read at a place: as a build argument (values rendered through the quoting helpers), with
  * its value for this run (image tests, which run after the build), or not at all.
  */
 function releaseVariableUse(path: NodePath, layerAccepts: LayerParamPolicy): 'build-arg' | 'value' | 'refused' {
@@ -42,7 +41,7 @@ function releaseVariableUse(path: NodePath, layerAccepts: LayerParamPolicy): 'bu
   return acceptsBuildArgs(path, layerAccepts) ? 'build-arg' : 'refused';
 }
 
-/** Where a release variable may stand as a build argument: values rendered through the quoting helpers. */
+/** Where a build-argument variable may stand as one: values rendered through the quoting helpers. */
 function acceptsBuildArgs(path: NodePath, layerAccepts: LayerParamPolicy): boolean {
   const [top, , field, ...rest] = path;
   if (top !== 'images') return false;
@@ -57,15 +56,24 @@ function acceptsBuildArgs(path: NodePath, layerAccepts: LayerParamPolicy): boole
 const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-interface Interpolation {
-  values: Readonly<Record<string, string>>;
+/** How variables are read: their values, and which of them reach Dockerfiles as build arguments. */
+export interface InterpolationPolicy {
+  /** Whether a layer kind's parameter may hold a build argument. */
   layerAccepts: LayerParamPolicy;
+  /** The variables read at build time, as build arguments (MLRun's release variables, and those the manifest names). */
+  buildArgs: ReadonlySet<string>;
+  /** Whether the value at a path is a regular expression: a variable's value goes into it as literal text. */
+  isPattern?: (path: NodePath) => boolean;
+}
+
+interface Interpolation extends InterpolationPolicy {
+  values: Readonly<Record<string, string>>;
   /** Report a problem at the value at `path`; the reference is left as written. */
   report(path: NodePath, message: string): void;
 }
 
 /** The value of one `${…}` reference in the value at `path`: text, a build-argument expression, or itself when it is a problem. */
-function referenceValue(whole: string, inner: string, path: NodePath, { values, layerAccepts, report }: Interpolation): string {
+function referenceValue(whole: string, inner: string, path: NodePath, { values, layerAccepts, buildArgs, isPattern, report }: Interpolation): string {
   const problem = (message: string): string => {
     report(path, message);
     return whole;
@@ -76,7 +84,7 @@ function referenceValue(whole: string, inner: string, path: NodePath, { values, 
   if (!NAME.test(name))
     return problem(`\`${whole}\` is not a variable reference: write \`\${NAME}\` or \`\${NAME:-fallback}\` (and \`$\${\` for a literal \`\${\`)`);
   if (!(name in values)) return problem(`undefined variable \`${name}\`${didYouMean(name, Object.keys(values))}: declare it under \`variables:\``);
-  const use = isReleaseVariable(name) ? releaseVariableUse(path, layerAccepts) : 'value';
+  const use = buildArgs.has(name) ? releaseVariableUse(path, layerAccepts) : 'value';
   if (use === 'build-arg') {
     if (fallback !== undefined && !/^[A-Za-z0-9._:/@+-]*$/.test(fallback))
       return problem(`the fallback of \`${name}\` may hold only letters, digits and . _ : / @ + -`);
@@ -84,11 +92,11 @@ function referenceValue(whole: string, inner: string, path: NodePath, { values, 
   }
   if (use === 'refused') {
     return problem(
-      `\`${name}\` is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands, pip packages (the mlrun layer installs the matching version) and image tests`,
+      `\`${name}\` is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands, pip packages, the python and pip of a miniconda layer, and image tests; the mlrun layer writes MLRUN_VERSION into the version file of the source it installs`,
     );
   }
-  const value = values[name]!;
-  return value === '' && fallback !== undefined ? fallback : value;
+  const value = values[name] === '' && fallback !== undefined ? fallback : values[name]!;
+  return isPattern?.(path) ? value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') : value;
 }
 
 /** One string value with its references replaced; `$${` stands for a literal `${`. */
@@ -109,12 +117,12 @@ function interpolateText(text: string, path: NodePath, interpolation: Interpolat
 export function interpolate(
   manifest: ParsedManifest,
   values: Readonly<Record<string, string>>,
-  layerAccepts: LayerParamPolicy,
+  policy: InterpolationPolicy,
 ): { data: unknown; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const interpolation: Interpolation = {
     values,
-    layerAccepts,
+    ...policy,
     report: (path, message) => diagnostics.push({ location: manifest.locate(path), message }),
   };
   const walk = (value: unknown, path: NodePath): unknown => {

@@ -44,13 +44,19 @@ export function isDevelopmentTag(tag: string): boolean {
 }
 
 /**
- * The versions the mlrun layer installs from the development branch instead of a release: empty, `unstable`
- * (or containing it), or `0.0.0…`. The same rule as a shell `case` pattern, for the Dockerfile to decide at build time.
+ * The version mlrun's version file holds for MLRUN_VERSION, as MLRun's Makefile writes it before a build
+ * (`make update-version-file`): a version that starts `X.Y.Z` as it is, anything else `0.0.0+VERSION`.
  */
-export function installsDevelopmentBranch(version: string): boolean {
-  return version === '' || version.includes('unstable') || version.startsWith('0.0.0');
+export function sourceVersion(version: string): string {
+  return /^[0-9].*\.[0-9].*\.[0-9]/.test(version) ? version : `0.0.0+${version}`;
 }
-export const DEVELOPMENT_VERSION_CASE = '""|*unstable*|0.0.0*';
+/** The versions sourceVersion keeps as they are, as a shell `case` pattern: the image decides at build time. */
+export const RELEASE_VERSION_CASE = '[0-9]*.[0-9]*.[0-9]*';
+
+/** A development build: MLRUN_VERSION names no release (`unstable`, `0.0.0…`). */
+export function isDevelopmentBuild(version: string): boolean {
+  return sourceVersion(version).startsWith('0.0.0');
+}
 
 /** MLRun's test for its own images, on the reference as written: the repository is `mlrun` (`mlrun/…`, `…/mlrun/…`). */
 export function isMlrunImage(reference: string): boolean {

@@ -11,7 +11,7 @@ import { didYouMean } from '../suggest.js';
 const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'];
 
 /** Helpers whose output is quoted, refused when unsafe, or made by this tool: the only ones a layer template may print. */
-export const PRINTING_HELPERS = ['sh', 'dq', 'raw', 'json', 'copyPaths', 'comment', 'buildArg', 'argRef', 'developmentVersions'];
+export const PRINTING_HELPERS = ['sh', 'dq', 'raw', 'json', 'copyPaths', 'comment', 'buildArg', 'argRef', 'releaseVersions'];
 
 type Node = hbs.AST.Node & { loc?: hbs.AST.SourceLocation };
 type Call = hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement;

@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import { commentText, copyPaths, dockerfileValue, rawText, shellWord, UnsafeText } from '../dockerfile/quote.js';
 import { type Diagnostic, InputError, MlrunImagesError } from '../errors.js';
-import { DEVELOPMENT_VERSION_CASE } from '../mlrun/naming.js';
+import { RELEASE_VERSION_CASE } from '../mlrun/naming.js';
 import { checkTemplate } from './template-check.js';
 
 /** Template sources by path relative to the templates folder (`Dockerfile.hbs`, `layers/apt.hbs`, `partials/x.hbs`). */
@@ -83,7 +83,7 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
         .join(''),
     bracketed: (list: unknown) => (Array.isArray(list) && list.length > 0 ? `[${list.join(',')}]` : ''),
     argRef: (name: unknown) => argumentReference(name),
-    developmentVersions: () => DEVELOPMENT_VERSION_CASE,
+    releaseVersions: () => RELEASE_VERSION_CASE,
     buildArg: (name: unknown, options: { data?: { buildArgs?: Set<string> } }) => {
       options.data?.buildArgs?.add(String(name));
       return argumentReference(name);

@@ -3,9 +3,11 @@ import { withBuildArgValues } from '../dockerfile/build-args.js';
 import { baseArgName } from '../dockerfile/instructions.js';
 import type { BuildRequest } from '../engines/engine.js';
 import type { Family } from '../family/family.js';
+import type { FamilySet, Unit } from '../family/variants.js';
 import type { ImageTest } from '../image-tests/index.js';
 import { type Lock, pinned } from '../lock/lockfile.js';
-import { imagePrefix, joinRegistry, RELEASE_VARIABLES } from '../mlrun/naming.js';
+import { UsageError } from '../errors.js';
+import { imageReference, joinRegistry } from '../mlrun/naming.js';
 
 export interface BuildOptions {
   /** Images named on the command line; empty means every image. */
@@ -23,6 +25,10 @@ export interface BuildOptions {
   cacheFrom: readonly string[];
   /** MLRun's MLRUN_DOCKER_CACHE_FROM_TAG: pull `<prefix>/<name>:<tag>` and build with it as cache. */
   cacheFromTag?: string;
+  /** MLRun's MLRUN_DOCKER_CACHE_FROM_REGISTRY: the registry of the cache images (default: the images' own). */
+  cacheFromRegistry?: string;
+  /** MLRun's MLRUN_PUSH_DOCKER_CACHE_IMAGE: after the push, tag the image as its cache image and push that too. */
+  pushCacheImage?: boolean;
   /** Prefix for every external base (`--base-registry`, MLRUN_BASE_REGISTRY), as MLRun's vendor registry. */
   baseRegistry?: string;
   /** Where the rendered Dockerfile of each image is written before its build. */
@@ -50,12 +56,17 @@ export const PHASES: Record<Phase, { holdsSlot: boolean }> = {
 
 /** One image of the plan: everything the engine needs, and what is done with it. */
 export interface BuildStep extends BuildRequest {
+  /** The unit: the image, or the image in one variant (`mlrun-py311`). */
   name: string;
+  /** The image of the manifest it builds. */
+  image: string;
   /** The image of this family it is built on, when that image is built in the same run. */
   parent?: string;
   labels: Record<string, string>;
   /** Pull this image first (a failure is not an error): MLRun's cache convention. */
   pullForCache?: string;
+  /** After the push, tag the image as this cache image and push it (MLRUN_PUSH_DOCKER_CACHE_IMAGE). */
+  pushCacheAs?: string;
   phases: Phase[];
   /** What must hold inside the image (its own tests and its ancestors'). */
   tests: ImageTest[];
@@ -77,15 +88,15 @@ function ociLabels(family: Family, name: string, options: BuildOptions): Record<
   };
 }
 
-/** The build arguments: the release variables, and the reference of each stage's base. */
-function buildArgsOf(family: Family, name: string, options: BuildOptions): Record<string, string> {
-  const { values, graph } = family;
+/** The build arguments: the variables read at build time, and the reference of each stage's base. */
+function buildArgsOf(unit: Unit, parentReference: string | undefined, options: BuildOptions): Record<string, string> {
+  const { values, graph } = unit.family;
   const external = (reference: string) => joinRegistry(options.baseRegistry ?? '', pinned(withBuildArgValues(reference, values), options.lock));
   const buildArgs: Record<string, string> = {};
-  for (const variable of RELEASE_VARIABLES) buildArgs[variable] = values[variable] ?? '';
-  const { from, base } = graph.image(name).spec;
-  buildArgs[baseArgName()] = from !== undefined ? family.references.get(from)! : external(base!);
-  for (const stage of graph.image(name).stages) buildArgs[baseArgName(stage.name)] = external(stage.base);
+  for (const variable of unit.family.buildArgs) buildArgs[variable] = values[variable] ?? '';
+  const { base } = graph.image(unit.image).spec;
+  buildArgs[baseArgName()] = parentReference ?? external(base!);
+  for (const stage of graph.image(unit.image).stages) buildArgs[baseArgName(stage.name)] = external(stage.base);
   return buildArgs;
 }
 
@@ -93,29 +104,44 @@ function phasesOf(options: BuildOptions): Phase[] {
   return [...(options.build !== false ? (['build'] as const) : []), ...(options.test ? (['test'] as const) : []), ...(options.push ? (['push'] as const) : [])];
 }
 
-/** plan: one step per selected image, parents first. */
-export function planBuild(family: Family, options: BuildOptions): BuildPlan {
-  const { graph, values } = family;
-  const names = graph.select(options.selected, { withAncestors: !options.noDeps });
-  const inRun = new Set(names);
-  const prefix = imagePrefix({ MLRUN_DOCKER_REGISTRY: values.MLRUN_DOCKER_REGISTRY ?? '', MLRUN_DOCKER_REPO: values.MLRUN_DOCKER_REPO ?? '' });
-  const steps = names.map((name): BuildStep => {
-    const parent = graph.parentOf(name);
-    const pullForCache = options.cacheFromTag ? `${prefix}/${name}:${options.cacheFromTag}` : undefined;
+/**
+ * MLRun's cache image of a unit: named as the image, with the cache tag for the version and the cache registry (when
+ * given) for the registry: `<registry><repo>/<image>:<tag>-py311`.
+ */
+export function cacheImageOf(unit: Unit, tag: string, registry: string | undefined): string {
+  const named = imageReference(unit.image, { ...unit.naming, MLRUN_VERSION: tag, ...(registry !== undefined ? { MLRUN_DOCKER_REGISTRY: registry } : {}) });
+  if (!named.ok) {
+    const variable = named.variable === 'MLRUN_DOCKER_REGISTRY' && registry !== undefined ? 'MLRUN_DOCKER_CACHE_FROM_REGISTRY' : 'MLRUN_DOCKER_CACHE_FROM_TAG';
+    throw new UsageError(`${variable}: the cache image ${named.problem.replace(/^`[^`]*` is/, 'is')}`);
+  }
+  return named.value;
+}
+
+/** plan: one step per selected unit (an image in a variant), parents first. */
+export function planBuild(set: FamilySet, options: BuildOptions): BuildPlan {
+  const units = set.select(options.selected, { withAncestors: !options.noDeps });
+  const inRun = new Set(units.map((unit) => unit.id));
+  const referenceOf = new Map(set.units.map((unit) => [unit.id, unit.reference]));
+  const steps = units.map((unit): BuildStep => {
+    const { family, image } = unit;
+    const pullForCache = options.cacheFromTag ? cacheImageOf(unit, options.cacheFromTag, options.cacheFromRegistry) : undefined;
+    const parent = unit.parent;
     return {
-      name,
-      reference: family.references.get(name)!,
+      name: unit.id,
+      image,
+      reference: unit.reference,
       ...(parent !== undefined && inRun.has(parent) ? { parent } : {}),
-      dockerfile: options.dockerfileOf(name),
-      context: options.contextOf(name),
-      buildArgs: buildArgsOf(family, name, options),
-      labels: ociLabels(family, name, options),
+      dockerfile: options.dockerfileOf(unit.id),
+      context: options.contextOf(image),
+      buildArgs: buildArgsOf(unit, parent === undefined ? undefined : referenceOf.get(parent), options),
+      labels: ociLabels(family, image, options),
       cacheFrom: [...options.cacheFrom, ...(pullForCache ? [pullForCache] : [])],
       ...(pullForCache ? { pullForCache } : {}),
+      ...(pullForCache && options.pushCacheImage && options.push ? { pushCacheAs: pullForCache } : {}),
       noCache: options.noCache,
-      pull: options.pull && graph.image(name).spec.from === undefined,
+      pull: options.pull && parent === undefined,
       phases: phasesOf(options),
-      tests: graph.testsOf(name),
+      tests: family.graph.testsOf(image),
     };
   });
   return { steps };

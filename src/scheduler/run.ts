@@ -175,32 +175,42 @@ const indent = (text: string) =>
     .map((line) => `    ${line}`)
     .join('\n');
 
-/** push: tried again after a pause unless the registry refuses for good. */
+/** push: tried again after a pause unless the registry refuses for good; then MLRun's cache image, when asked for. */
 function pushPhase({ update, run, logs }: Book, options: RunBuildOptions): PhaseRunner {
   const { engine, signal } = options;
   const delays = options.pushRetryDelaysMs;
-  return async (step) => {
-    update(step.name, { status: 'pushing' });
+  type Pushed = { ok: true; digest?: string } | { ok: false; reason: string; cancelled?: boolean };
+  const push = async (step: BuildStep, reference: string, digestFile: string): Promise<Pushed> => {
     for (let attempt = 1; ; attempt++) {
-      const digestFile = options.digestFileOf(step.name);
-      const result = await run(step, engine.pushCommand(step.reference, digestFile));
+      const result = await run(step, engine.pushCommand(reference, digestFile));
       if (result.exitCode === 0) {
         const digest = engine.pushedDigest(result.output, () => options.readDigestFile(digestFile));
-        update(step.name, { status: 'pushed', ...(digest ? { digest } : {}) });
-        return true;
+        return { ok: true, ...(digest ? { digest } : {}) };
       }
       const lastLine = result.output.trim().split('\n').pop() ?? '';
-      if (signal.aborted) {
-        update(step.name, { status: 'cancelled', reason: 'interrupted while pushing' });
-        return false;
-      }
-      if (attempt > delays.length || PERMANENT_PUSH_FAILURE.test(result.output)) {
-        update(step.name, { status: 'failed', reason: `push failed after ${attempt} attempt(s): ${lastLine}` });
-        return false;
-      }
+      if (signal.aborted) return { ok: false, cancelled: true, reason: 'interrupted while pushing' };
+      if (attempt > delays.length || PERMANENT_PUSH_FAILURE.test(result.output))
+        return { ok: false, reason: `push failed after ${attempt} attempt(s): ${lastLine}` };
       logs.get(step.name)!.write(`push attempt ${attempt} failed; trying again in ${delays[attempt - 1]} ms`);
       await options.sleep(delays[attempt - 1]!);
     }
+  };
+  const failed = (step: BuildStep, outcome: Pushed & { ok: false }, what = '') => {
+    update(step.name, { status: outcome.cancelled ? 'cancelled' : 'failed', reason: `${what}${outcome.reason}` });
+    return false;
+  };
+  return async (step) => {
+    update(step.name, { status: 'pushing' });
+    const pushed = await push(step, step.reference, options.digestFileOf(step.name));
+    if (!pushed.ok) return failed(step, pushed);
+    if (step.pushCacheAs) {
+      const tagged = await run(step, engine.tagCommand(step.reference, step.pushCacheAs));
+      if (tagged.exitCode !== 0) return failed(step, { ok: false, reason: `could not tag the cache image ${step.pushCacheAs}` });
+      const cache = await push(step, step.pushCacheAs, options.digestFileOf(`${step.name}.cache`));
+      if (!cache.ok) return failed(step, cache, `cache image ${step.pushCacheAs}: `);
+    }
+    update(step.name, { status: 'pushed', ...(pushed.digest ? { digest: pushed.digest } : {}) });
+    return true;
   };
 }
 

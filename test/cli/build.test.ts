@@ -55,6 +55,7 @@ function fakeRunner({ answering = ['docker', 'podman', 'buildah'], buildx = fals
       }
       if (verb === 'image' || verb === 'inspect') return { exitCode: 0, output: `sha256:id-${name}\n` };
       if (verb === 'pull') return { exitCode: 1, output: 'manifest unknown' };
+      if (verb === 'tag') return { exitCode: 0, output: '' };
       if (verb === 'push') {
         const digestFile = command.args.indexOf('--digestfile');
         if (digestFile !== -1) {
@@ -205,6 +206,35 @@ describe('--dry-run', () => {
     expect(fromEnv.stdout).toContain('BASE_IMAGE=mirror.local:5000/debian:bookworm ');
     const fromFlag = await build(['--dry-run', 'chain-base', '--base-registry', 'other.local/'], { env: { MLRUN_BASE_REGISTRY: 'mirror.local:5000' } });
     expect(fromFlag.stdout).toContain('BASE_IMAGE=other.local/debian:bookworm ');
+  });
+});
+
+describe("MLRun's cache variables", () => {
+  test('MLRUN_DOCKER_CACHE_FROM_REGISTRY and MLRUN_PUSH_DOCKER_CACHE_IMAGE: pull from, then tag and push to, the cache registry', async () => {
+    const env = { MLRUN_DOCKER_CACHE_FROM_TAG: 'cache', MLRUN_DOCKER_CACHE_FROM_REGISTRY: 'ghcr.io/', MLRUN_PUSH_DOCKER_CACHE_IMAGE: 'true' };
+    const result = await build(['--dry-run', '--push', 'solo'], { env });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('docker pull ghcr.io/mlrun/solo:cache || true');
+    expect(lines[1]).toContain(' --cache-from ghcr.io/mlrun/solo:cache ');
+    expect(lines.slice(3)).toEqual([
+      'docker push mlrun/solo:unstable',
+      'docker tag mlrun/solo:unstable ghcr.io/mlrun/solo:cache',
+      'docker push ghcr.io/mlrun/solo:cache',
+    ]);
+
+    const fake = fakeRunner({ answering: ['docker'] });
+    expect((await build(['--push', 'solo'], { runner: fake.runner, env })).code).toBe(0);
+    expect(fake.calls.filter((call) => call.args[0] === 'tag' || call.args[0] === 'push').map((call) => call.args.join(' '))).toEqual([
+      'push mlrun/solo:unstable',
+      'tag mlrun/solo:unstable ghcr.io/mlrun/solo:cache',
+      'push ghcr.io/mlrun/solo:cache',
+    ]);
+  });
+
+  test('MLRUN_PUSH_DOCKER_CACHE_IMAGE without --push pushes nothing', async () => {
+    const result = await build(['--dry-run', 'solo'], { env: { MLRUN_DOCKER_CACHE_FROM_TAG: 'cache', MLRUN_PUSH_DOCKER_CACHE_IMAGE: '1' } });
+    expect(result.stdout).not.toMatch(/^docker (tag|push) /m);
   });
 });
 

@@ -33,7 +33,7 @@ describe('generate', () => {
   test('writes one Dockerfile per image, and nothing the second time', async () => {
     const first = await run(['generate']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe('generated 6 images into generated/ (12 file(s) changed)\n');
+    expect(first.stdout).toBe('generated 6 images into generated/ (6 file(s) changed)\n');
     expect(readdirSync(join(project, 'generated')).sort()).toEqual(['jupyter', 'ml-base', 'mlrun', 'mlrun-api', 'mlrun-gpu', 'mlrun-ui']);
     expect(read('generated/mlrun/Dockerfile')).toBe(readFileSync(join(PACKAGE_ROOT, 'generated/mlrun/Dockerfile'), 'utf8'));
 
@@ -65,7 +65,7 @@ describe('generate', () => {
   test('an invalid manifest exits 2, reports every problem with its place, and leaves generated/ untouched', async () => {
     await run(['generate']);
     const before = snapshot(join(project, 'generated'));
-    edit('images.yaml', (text) => text.replace('from: mlrun', 'from: mlrn').replace('extends: mlrun', 'extends: mlrum'));
+    edit('images.yaml', (text) => text.replace('from: mlrun\n', 'from: mlrn\n').replace('extends: mlrun\n', 'extends: mlrum\n'));
     const result = await run(['generate']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -85,7 +85,9 @@ describe('generate --check', () => {
     await run(['generate']);
     expect(await run(['generate', '--check'])).toEqual({ code: 0, stdout: 'generated/ is up to date (6 images)\n', stderr: '' });
 
-    edit('images.yaml', (text) => text.replace('packages: [tini, gcc, git, procps, sqlite3, mariadb-client]', 'packages: [tini, gcc, git, procps, sqlite3]'));
+    edit('images.yaml', (text) =>
+      text.replace('packages: [tini, gcc, git, procps, sqlite3, vim, mariadb-client]', 'packages: [tini, gcc, git, procps, sqlite3, vim]'),
+    );
     const before = snapshot();
     const stale = await run(['generate', '--check']);
     expect(stale.code).toBe(1);
@@ -111,21 +113,35 @@ describe('generate --check', () => {
 });
 
 describe('list', () => {
-  test("prints every image's reference in build order with MLRun's naming", async () => {
+  test("prints every image's reference in build order with MLRun's naming, each python variant with its suffix", async () => {
     const result = await run(['list'], { MLRUN_VERSION: '1.7.0-rc3+abc', MLRUN_DOCKER_REPO: 'myorg', MLRUN_DOCKER_REGISTRY: 'quay.io/' });
     expect(result.stdout.split('\n')).toEqual([
-      'quay.io/myorg/mlrun:1.7.0-rc3-abc',
-      'quay.io/myorg/mlrun-gpu:1.7.0-rc3-abc',
-      'quay.io/myorg/ml-base:1.7.0-rc3-abc',
-      'quay.io/myorg/jupyter:1.7.0-rc3-abc',
-      'quay.io/myorg/mlrun-api:1.7.0-rc3-abc',
+      'quay.io/myorg/mlrun:1.7.0-rc3-abc-py39',
+      'quay.io/myorg/mlrun:1.7.0-rc3-abc-py311',
+      'quay.io/myorg/mlrun-gpu:1.7.0-rc3-abc-py39',
+      'quay.io/myorg/mlrun-gpu:1.7.0-rc3-abc-py311',
+      'quay.io/myorg/ml-base:1.7.0-rc3-abc-py39',
+      'quay.io/myorg/ml-base:1.7.0-rc3-abc-py311',
+      'quay.io/myorg/jupyter:1.7.0-rc3-abc-py39',
+      'quay.io/myorg/jupyter:1.7.0-rc3-abc-py311',
+      'quay.io/myorg/mlrun-api:1.7.0-rc3-abc-py39',
+      'quay.io/myorg/mlrun-api:1.7.0-rc3-abc-py311',
+      // The UI has no python: one image, no suffix, as upstream tags it.
       'quay.io/myorg/mlrun-ui:1.7.0-rc3-abc',
       '',
     ]);
   });
 
-  test('--set overrides the environment; the python suffix is added when asked for', async () => {
-    const result = await run(['list', '--set', 'MLRUN_VERSION=1.6.0', '--set', 'INCLUDE_PYTHON_VERSION_SUFFIX=1'], { MLRUN_VERSION: '9.9.9' });
+  test('MLRUN_PYTHON_VERSION given builds that python only, without a suffix unless INCLUDE_PYTHON_VERSION_SUFFIX asks', async () => {
+    const one = await run(['list'], { MLRUN_PYTHON_VERSION: '3.11' });
+    expect(one.stdout.split('\n').slice(0, 2)).toEqual(['mlrun/mlrun:unstable', 'mlrun/mlrun-gpu:unstable']);
+    const suffixed = await run(['list', '--set', 'MLRUN_PYTHON_VERSION=3.10', '--set', 'INCLUDE_PYTHON_VERSION_SUFFIX=1']);
+    expect(suffixed.stdout.split('\n').slice(0, 2)).toEqual(['mlrun/mlrun:unstable-py310', 'mlrun/mlrun-gpu:unstable-py310']);
+    expect(suffixed.stdout).toContain('mlrun/mlrun-ui:unstable\n');
+  });
+
+  test('--set overrides the environment', async () => {
+    const result = await run(['list', '--set', 'MLRUN_VERSION=1.6.0'], { MLRUN_VERSION: '9.9.9' });
     expect(result.stdout.split('\n')[0]).toBe('mlrun/mlrun:1.6.0-py39');
   });
 

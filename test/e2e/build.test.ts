@@ -153,6 +153,31 @@ describe.skipIf(problem !== undefined)('mlrun-images build on the local engine',
     expect(readFileSync(join(project, '.build', 'logs', 'chain-base.log'), 'utf8')).toContain(`BASE_IMAGE=${REGISTRY}/debian:bookworm@${digest}`);
   }, 300_000);
 
+  test('examples/production is locked against the registry (stand-ins for its bases), and builds on the digests', async () => {
+    const project = join(scratch, 'example');
+    execaSync('cp', ['-r', join(PACKAGE_ROOT, 'examples', 'production'), project]);
+    // Stand-ins: the local Debian base pushed under the names of the example's bases on the mirror.
+    for (const name of ['mlrun/mlrun:1.7.0', 'python:3.11.9-slim-bookworm']) {
+      execaSync('docker', ['tag', `${REGISTRY}/debian:bookworm`, `${REGISTRY}/${name}`]);
+      execaSync('docker', ['push', `${REGISTRY}/${name}`]);
+    }
+    const locked = await execa('node', [BIN, 'lock', '--base-registry', REGISTRY], { cwd: project, reject: false, all: true });
+    expect(locked.exitCode, locked.all).toBe(0);
+    const lockText = readFileSync(join(project, 'images.lock.yaml'), 'utf8');
+    expect(lockText).toMatch(/"mlrun\/mlrun:1\.7\.0":\s+digest: sha256:[0-9a-f]{64}/);
+    expect(lockText).toMatch(/"python:3\.11\.9-slim-bookworm":\s+digest: sha256:[0-9a-f]{64}/);
+    const check = await execa('node', [BIN, 'lock', '--check', '--base-registry', REGISTRY], { cwd: project, reject: false, all: true });
+    expect(check.exitCode, check.all).toBe(0);
+    const planned = await execa('node', [BIN, 'build', '--locked', '--production', '--dry-run', '--base-registry', REGISTRY], {
+      cwd: project,
+      reject: false,
+      all: true,
+    });
+    expect(planned.exitCode, planned.all).toBe(0);
+    const digest = /"mlrun\/mlrun:1\.7\.0":\s+digest: (sha256:[0-9a-f]{64})/.exec(lockText)![1];
+    expect(planned.stdout).toContain(`BASE_IMAGE=${REGISTRY}/mlrun/mlrun:1.7.0@${digest}`);
+  }, 300_000);
+
   const hasBuildah = execaSync('buildah', ['version'], { reject: false }).exitCode === 0;
   test.skipIf(!hasBuildah)(
     'the same chain builds with buildah',

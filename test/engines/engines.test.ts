@@ -16,6 +16,7 @@ const BUILDAH = buildahEngine();
 function step(overrides: Partial<BuildStep> = {}): BuildStep {
   return {
     name: 'app',
+    image: 'app',
     reference: 'quay.io/mlrun/app:1.7.0',
     parent: 'core',
     dockerfile: '/work/.build/dockerfiles/app/Dockerfile',
@@ -192,6 +193,15 @@ describe('pushCommand', () => {
 });
 
 describe('other commands', () => {
+  test('tagCommand gives a built image a second reference, on every engine', () => {
+    expect(DOCKER_CLASSIC.tagCommand('mlrun/app:1.7.0', 'ghcr.io/mlrun/app:cache')).toEqual({
+      command: 'docker',
+      args: ['tag', 'mlrun/app:1.7.0', 'ghcr.io/mlrun/app:cache'],
+    });
+    expect(PODMAN.tagCommand('mlrun/app:1.7.0', 'mlrun/app:cache')).toEqual({ command: 'podman', args: ['tag', 'mlrun/app:1.7.0', 'mlrun/app:cache'] });
+    expect(BUILDAH.tagCommand('mlrun/app:1.7.0', 'mlrun/app:cache')).toEqual({ command: 'buildah', args: ['tag', 'mlrun/app:1.7.0', 'mlrun/app:cache'] });
+  });
+
   test('pullCommand, with the TLS flag for a loopback registry on podman/buildah', () => {
     expect(DOCKER_CLASSIC.pullCommand('127.0.0.1:5000/mlrun/app:cache')).toEqual({ command: 'docker', args: ['pull', '127.0.0.1:5000/mlrun/app:cache'] });
     expect(PODMAN.pullCommand('127.0.0.1:5000/mlrun/app:cache')).toEqual({

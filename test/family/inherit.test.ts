@@ -91,6 +91,56 @@ describe('extends: each merge rule', () => {
     ]);
   });
 
+  test('merge-layers: `before` puts a new layer, or moves a merged one, just before the inherited layer with that id', () => {
+    const image = child(
+      [
+        'base: debian:12',
+        'layers:',
+        '  - apt: {id: system, packages: [curl]}',
+        '  - run: {id: install, commands: [make install]}',
+        '  - run: {id: check, commands: [make check]}',
+      ],
+      [
+        'layers:',
+        '  - run: {id: deps, before: install, commands: [make deps]}',
+        '  - run: {id: check, before: install, commands: [make test]}',
+        '  - run: {commands: [echo last]}',
+      ],
+    );
+    expect(image.layers.map(({ params }) => params)).toEqual([
+      { id: 'system', packages: ['curl'] },
+      { id: 'deps', commands: ['make deps'] },
+      { id: 'check', commands: ['make test'] },
+      { id: 'install', commands: ['make install'] },
+      { commands: ['echo last'] },
+    ]);
+  });
+
+  test.each([
+    {
+      mistake: '`before` names an id no inherited layer has',
+      layers: ['    extends: parent', '    layers:', '      - run: {before: instal, commands: [x]}'],
+      problem: 'images.yaml:10:23: `before: instal`: no inherited layer has the id `instal` (did you mean `install`?); the inherited ids are install',
+    },
+    {
+      mistake: '`before` in an image that extends nothing',
+      layers: ['    base: debian:12', '    layers:', '      - run: {before: install, commands: [x]}'],
+      problem: 'images.yaml:10:23: image `child` extends no image: `before` places a layer among inherited ones; list the layers in order instead',
+    },
+  ])('merge-layers: $mistake is reported where it is written', ({ layers, problem }) => {
+    const manifest = yaml(
+      'version: 1',
+      'images:',
+      '  parent:',
+      '    base: debian:12',
+      '    layers:',
+      '      - run: {id: install, commands: [y]}',
+      '  child:',
+      ...layers,
+    );
+    expect(problemsOf(manifest)).toEqual([problem]);
+  });
+
   test('merge-layers: a merged layer must still be complete', () => {
     expect(
       problemsOf(

@@ -50,11 +50,13 @@ describe('which tests an image runs', () => {
     expect(names('copy')).toEqual(['shell (base)', 'version (base)']);
   });
 
-  test('release variables in tests take their value for this run (tests run after the build)', () => {
+  test('release variables in tests take their value for this run (tests run after the build); in a pattern, as literal text', () => {
     const version = family.graph.testsOf('base').find((test) => test.name === 'version')!;
-    expect(version.params).toEqual({ command: 'echo 1.7.0', stdout: '^1.7.0$' });
-    const other = load(FAMILY, { overrides: { MLRUN_VERSION: '1.8.0' } }).graph.testsOf('base')[1]!;
-    expect(other.params.stdout).toBe('^1.8.0$');
+    expect(version.params).toEqual({ command: 'echo 1.7.0', stdout: '^1\\.7\\.0$' });
+    const other = load(FAMILY, { overrides: { MLRUN_VERSION: '1.8.0+abc' } }).graph.testsOf('base')[1]!;
+    expect(other.params.stdout).toBe('^1\\.8\\.0\\+abc$');
+    expect(new RegExp(String(other.params.stdout)).test('1.8.0+abc')).toBe(true);
+    expect(new RegExp(String(other.params.stdout)).test('1.8.00abc')).toBe(false);
   });
 
   test('the parameters of each kind: command beside it, the others inside', () => {

@@ -48,7 +48,7 @@ const NOT_TAGGED = (base: string) => `base \`${base}\` is not tagged: pin a tag,
 const MLRUN_UNTAGGED = (base: string) =>
   `base \`${base}\` has no tag: MLRun would tag it with the client version, so an upgrade changes the image; pin it (\`${base}:1.7.0\`)`;
 const DEVELOPMENT = (version: string) =>
-  `the mlrun layer installs the development branch from git (MLRUN_VERSION is \`${version}\`); build a release (MLRUN_VERSION=1.7.0)`;
+  `the mlrun layer installs a development build (MLRUN_VERSION is \`${version}\`); build a release (MLRUN_VERSION=1.7.0), or install one with \`version\``;
 const APT_OPEN = (packages: string[]) =>
   `${packages.length} apt package(s) without a version (${packages.join(', ')}); that is fine: Debian drops old versions, so pins would break later builds`;
 
@@ -158,6 +158,11 @@ describe('lintFamily: one manifest, its exact findings', () => {
       manifest: image('python:3.9', '      - miniconda:', '          version: latest'),
       expected: ['images.yaml:7:20: warning [version-unpinned] Miniconda version `latest` is left open: pin a release (py39_23.11.0-1)'],
     },
+    {
+      name: 'Miniconda latest with python (the installer is picked for it)',
+      manifest: image('python:3.9', '      - miniconda:', '          version: latest', '          python: "3.11"'),
+      expected: ['images.yaml:7:20: warning [version-unpinned] Miniconda version `latest` is left open: pin a release (23.1.0-1)'],
+    },
     { name: 'Miniconda pinned', manifest: image('python:3.9', '      - miniconda:', '          version: py39_23.11.0-1'), expected: [] },
     {
       name: 'OpenMPI 4.* from conda-forge',
@@ -175,7 +180,7 @@ describe('lintFamily: one manifest, its exact findings', () => {
       expected: ['images.yaml:7:20: warning [version-unpinned] OpenMPI version `4.1` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)'],
     },
     {
-      name: 'a run command that clones or downloads a branch, and an mlrun git_ref that is one',
+      name: 'a run command that clones or downloads a branch (a release branch such as 1.7.x too)',
       manifest: image(
         'python:3.9',
         '      - run:',
@@ -183,14 +188,13 @@ describe('lintFamily: one manifest, its exact findings', () => {
         '            - git clone --depth 1 --branch development https://github.com/mlrun/ui.git .',
         '            - curl -fsSL https://github.com/mlrun/demos/archive/master.tar.gz | tar -xz',
         '            - git clone --branch v1.7.0 https://github.com/mlrun/ui.git .',
-        '      - mlrun:',
-        '          git_ref: main',
+        '            - git clone --depth 1 --branch 1.7.x https://github.com/mlrun/demos.git',
+        '            - git clone --branch 1.7.x-hotfix https://github.com/mlrun/demos.git',
       ),
       expected: [
         'images.yaml:8:15: warning [moving-ref] this command fetches the branch `development`, which moves: use a tag or a commit',
         'images.yaml:9:15: warning [moving-ref] this command fetches the branch `master`, which moves: use a tag or a commit',
-        `images.yaml:11:9: warning [mlrun-unpinned] ${DEVELOPMENT('unstable')}`,
-        "images.yaml:12:20: warning [moving-ref] the mlrun layer's git_ref `main` is a branch, which moves: use a tag or a commit",
+        'images.yaml:11:15: warning [moving-ref] this command fetches the branch `1.7.x`, which moves: use a tag or a commit',
       ],
     },
     { name: 'OpenMPI 4.1.5 from conda-forge', manifest: image('python:3.9', '      - openmpi:', '          version: 4.1.5'), expected: [] },
@@ -210,6 +214,11 @@ describe('lintFamily: one manifest, its exact findings', () => {
       name: 'the mlrun layer with MLRUN_VERSION 1.7.0',
       manifest: image('python:3.9', '      - mlrun:', '          extras: [complete]'),
       options: { overrides: { MLRUN_VERSION: '1.7.0' } },
+      expected: [],
+    },
+    {
+      name: 'the mlrun layer installing a release from PyPI, whatever MLRUN_VERSION is',
+      manifest: image('python:3.9', '      - mlrun:', '          version: 1.7.0', '          extras: [complete]'),
       expected: [],
     },
     {
@@ -286,7 +295,8 @@ describe('severities', () => {
     '          version: latest',
     '      - mlrun:',
     '          extras: [complete]',
-    '          git_ref: main',
+    '      - run:',
+    '          commands: [git clone --branch main https://example.com/x.git]',
     '      - pip:',
     '          requirements: [requirements/missing.txt, requirements/elsewhere.txt]',
   );

@@ -2,9 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { problemsOf, yaml } from '../helpers.js';
 
 const IMAGE_FIELDS =
-  'description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages, tests, lint';
+  'description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, source, variants, stages, tests, lint';
 const BUILD_TIME_ONLY =
-  'is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands, pip packages (the mlrun layer installs the matching version) and image tests';
+  'is passed at build time and cannot be used here; it can be used in base, env, labels, args, run commands, pip packages, the python and pip of a miniconda layer, and image tests; the mlrun layer writes MLRUN_VERSION into the version file of the source it installs';
 const PIP_REQUIREMENT_FORM =
   'expected NAME[extras] with optional version specifiers (==1.2, ~=1.2, >=1,<2), a URL (NAME @ https://…) and a marker (; python_version < "3.10")';
 
@@ -398,7 +398,7 @@ test('the quoting hint for a YAML number repeats the number as written, not as Y
 test('a shape problem and an undefined variable are reported together', () => {
   expect(problemsOf(yaml('version: 1', 'images:', '  a:', '    base: python:${PYTON}-slim', '    envv: {A: "1"}'))).toEqual([
     'images.yaml:4:11: undefined variable `PYTON`: declare it under `variables:`',
-    'images.yaml:5:5: unknown field `envv` in image `a` (did you mean `env`?); expected one of: description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, stages, tests, lint',
+    'images.yaml:5:5: unknown field `envv` in image `a` (did you mean `env`?); expected one of: description, base, from, extends, layers, args, env, labels, workdir, user, entrypoint, cmd, expose, volumes, context, source, variants, stages, tests, lint',
   ]);
 });
 

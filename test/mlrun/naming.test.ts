@@ -1,12 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import {
-  DEVELOPMENT_VERSION_CASE,
+  RELEASE_VERSION_CASE,
   imagePrefix,
   imageReference,
   imageTag,
-  installsDevelopmentBranch,
+  isDevelopmentBuild,
   isDevelopmentTag,
   isMlrunImage,
+  sourceVersion,
   joinRegistry,
   makefileTag,
   NAMING_DEFAULTS,
@@ -99,21 +100,30 @@ describe('versions and tags', () => {
   });
 
   test.each([
-    ['unstable', true, true],
-    ['1.7.0-unstable', true, true],
-    ['0.0.0-abc', true, true],
-    ['0.0.0', false, true],
-    ['', false, true],
-    ['1.7.0', false, false],
-    ['1.7.0-rc3', false, false],
-    ['10.0.0', false, false],
-  ])('%j: a development tag for the client: %s; installs the development branch: %s', (version, tag, branch) => {
-    expect(isDevelopmentTag(version)).toBe(tag);
-    expect(installsDevelopmentBranch(version)).toBe(branch);
+    ['unstable', true, '0.0.0+unstable'],
+    ['1.7.0-unstable', false, '1.7.0-unstable'],
+    ['0.0.0-abc', true, '0.0.0-abc'],
+    ['0.0.0', true, '0.0.0'],
+    ['', true, '0.0.0+'],
+    ['1.7.0', false, '1.7.0'],
+    ['1.7.0-rc3+abc', false, '1.7.0-rc3+abc'],
+    ['10.0.0', false, '10.0.0'],
+    ['1.7', true, '0.0.0+1.7'],
+    ['v1.7.0', true, '0.0.0+v1.7.0'],
+  ])('%j: a development build: %s; the version file holds %j', (version, development, file) => {
+    expect(isDevelopmentBuild(version)).toBe(development);
+    expect(sourceVersion(version)).toBe(file);
   });
 
-  test('the shell pattern says what installsDevelopmentBranch says', () => {
-    expect(DEVELOPMENT_VERSION_CASE).toBe('""|*unstable*|0.0.0*');
+  test('isDevelopmentTag is the client’s rule on tags', () => {
+    expect(isDevelopmentTag('0.0.0-abc')).toBe(true);
+    expect(isDevelopmentTag('1.7.0-unstable')).toBe(true);
+    expect(isDevelopmentTag('1.7.0')).toBe(false);
+    expect(isDevelopmentTag('0.0.0')).toBe(false);
+  });
+
+  test('the shell pattern keeps what sourceVersion keeps', () => {
+    expect(RELEASE_VERSION_CASE).toBe('[0-9]*.[0-9]*.[0-9]*');
   });
 
   test.each([

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { loadFamilySet, singleFamilySet } from '../../src/family/variants.js';
 import { planBuild, type BuildOptions, type BuildStep } from '../../src/scheduler/plan.js';
 import { UsageError } from '../../src/errors.js';
-import { buildOptions, load, PLANNED_FAMILY } from '../helpers.js';
+import { buildOptions, load, PLANNED_FAMILY, yaml } from '../helpers.js';
 
 const MANIFEST = PLANNED_FAMILY;
 
@@ -12,19 +13,19 @@ const PLAIN_MANIFEST = MANIFEST.replace('${MLRUN_DOCKER_REGISTRY:-docker.io/}lib
 const options = buildOptions;
 
 function stepsOf(overrides: Partial<BuildOptions> = {}, of = family): Map<string, BuildStep> {
-  return new Map(planBuild(of, options(overrides)).steps.map((step) => [step.name, step]));
+  return new Map(planBuild(singleFamilySet(of), options(overrides)).steps.map((step) => [step.name, step]));
 }
 
 describe('selection', () => {
   test('planBuild refuses unknown names too', () => {
-    expect(() => planBuild(family, options({ selected: ['sit'] }))).toThrow(UsageError);
-    expect(() => planBuild(family, options({ selected: ['sit'] }))).toThrow(/did you mean `site`/);
+    expect(() => planBuild(singleFamilySet(family), options({ selected: ['sit'] }))).toThrow(UsageError);
+    expect(() => planBuild(singleFamilySet(family), options({ selected: ['sit'] }))).toThrow(/did you mean `site`/);
   });
 });
 
 describe('planBuild: steps', () => {
   test('one step per selected image, in build order, with its reference, Dockerfile and context', () => {
-    const plan = planBuild(family, options({ selected: ['plugin'] }));
+    const plan = planBuild(singleFamilySet(family), options({ selected: ['plugin'] }));
     expect(plan.steps.map((step) => step.name)).toEqual(['core', 'app', 'plugin']);
     const core = plan.steps[0]!;
     expect(core.reference).toBe('mlrun/core:1.7.0');
@@ -168,9 +169,9 @@ describe('planBuild: labels', () => {
   });
 
   test('planning twice gives the same plan (nothing depends on the clock)', async () => {
-    const first = planBuild(family, options({ revision: 'abc', push: true, pull: true }));
+    const first = planBuild(singleFamilySet(family), options({ revision: 'abc', push: true, pull: true }));
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(planBuild(family, options({ revision: 'abc', push: true, pull: true }))).toEqual(first);
+    expect(planBuild(singleFamilySet(family), options({ revision: 'abc', push: true, pull: true }))).toEqual(first);
   });
 });
 
@@ -193,6 +194,34 @@ describe('planBuild: cache', () => {
     expect(steps.get('core')!.pullForCache).toBe('mlrun/core:cache');
     expect(steps.get('core')!.cacheFrom).toEqual(['extra:1', 'mlrun/core:cache']);
     expect(steps.get('plugin')!.pullForCache).toBe('mlrun/plugin:cache');
+  });
+
+  test("MLRUN_DOCKER_CACHE_FROM_REGISTRY names the cache images' registry (empty: Docker Hub); the images keep theirs", () => {
+    const onQuay = load(MANIFEST, { overrides: { MLRUN_DOCKER_REGISTRY: 'quay.io/' } });
+    const app = stepsOf({ cacheFromTag: 'cache', cacheFromRegistry: 'ghcr.io/' }, onQuay).get('app')!;
+    expect(app.pullForCache).toBe('ghcr.io/mlrun/app:cache');
+    expect(app.reference).toBe('quay.io/mlrun/app:1.7.0');
+    expect(stepsOf({ cacheFromTag: 'cache', cacheFromRegistry: '' }, onQuay).get('app')!.pullForCache).toBe('mlrun/app:cache');
+    expect(() => stepsOf({ cacheFromTag: 'cache', cacheFromRegistry: 'not a registry/' })).toThrow(
+      /^MLRUN_DOCKER_CACHE_FROM_REGISTRY: the cache image is not a valid image reference/,
+    );
+    expect(() => stepsOf({ cacheFromTag: 'no:colons' })).toThrow(/^MLRUN_DOCKER_CACHE_FROM_TAG: the cache image /);
+  });
+
+  test("a python variant's cache image carries its suffix, as its reference does", () => {
+    const varied = load(yaml('version: 1', 'variants:', '  MLRUN_PYTHON_VERSION: ["3.9", "3.11"]', 'images:', '  app:', '    base: python:3.9-slim'));
+    const set = loadFamilySet(varied, {
+      given: new Set(),
+      load: (values) =>
+        load(yaml('version: 1', 'variants:', '  MLRUN_PYTHON_VERSION: ["3.9", "3.11"]', 'images:', '  app:', '    base: python:3.9-slim'), {
+          overrides: values,
+        }),
+    });
+    const steps = planBuild(set, options({ cacheFromTag: 'cache' })).steps;
+    expect(steps.map((step) => [step.reference, step.pullForCache])).toEqual([
+      ['mlrun/app:unstable-py39', 'mlrun/app:cache-py39'],
+      ['mlrun/app:unstable-py311', 'mlrun/app:cache-py311'],
+    ]);
   });
 
   test('the cache reference carries the registry, with its slash added when missing', () => {

@@ -3,6 +3,7 @@ import { buildahEngine } from '../../src/engines/buildah.js';
 import { dockerEngine } from '../../src/engines/docker.js';
 import type { Command } from '../../src/engines/engine.js';
 import type { TestRuntime } from '../../src/engines/test-runtime.js';
+import { singleFamilySet } from '../../src/family/variants.js';
 import { planBuild, type BuildOptions, type BuildPlan } from '../../src/scheduler/plan.js';
 import type { ProcessResult, ProcessRunner, RunProcessOptions } from '../../src/engines/process.js';
 import { runBuild, type BuildLog, type ImageResult, type ProgressEvent, type RunBuildOptions } from '../../src/scheduler/run.js';
@@ -11,7 +12,7 @@ import { buildOptions, load, yaml } from '../helpers.js';
 const DOCKER = dockerEngine({ buildkit: true });
 const BUILDAH = buildahEngine();
 
-type Kind = 'build' | 'push' | 'pull' | 'inspect';
+type Kind = 'build' | 'push' | 'pull' | 'tag' | 'inspect';
 
 interface Response {
   exitCode?: number;
@@ -47,11 +48,17 @@ class FakeRunner implements ProcessRunner {
   runningBuilds = 0;
   maxRunningBuilds = 0;
   respond: (call: Call) => Response | undefined = (call) =>
-    call.kind === 'inspect' ? { output: `sha256:id-${call.name}\n` } : call.kind === 'pull' ? { exitCode: 1, output: 'manifest unknown' } : undefined;
+    call.kind === 'inspect'
+      ? { output: `sha256:id-${call.name}\n` }
+      : call.kind === 'pull'
+        ? { exitCode: 1, output: 'manifest unknown' }
+        : call.kind === 'tag'
+          ? {}
+          : undefined;
 
   run(command: Command, options: RunProcessOptions = {}): Promise<ProcessResult> {
     const [verb] = command.args;
-    const kind: Kind = verb === 'build' ? 'build' : verb === 'push' ? 'push' : verb === 'pull' ? 'pull' : 'inspect';
+    const kind: Kind = verb === 'build' || verb === 'push' || verb === 'pull' || verb === 'tag' ? verb : 'inspect';
     const reference = kind === 'build' ? command.args[command.args.indexOf('-t') + 1]! : command.args.at(-1)!;
     return new Promise((resolve) => {
       const call: Call = {
@@ -147,7 +154,7 @@ const CHAIN = yaml(
 const INDEPENDENT = yaml('version: 1', 'images:', ...['a1', 'a2', 'a3', 'a4', 'a5'].flatMap((name) => [`  ${name}:`, '    base: debian:bookworm']));
 
 function planOf(manifest: string, overrides: Partial<BuildOptions> = {}): BuildPlan {
-  return planBuild(load(manifest), buildOptions(overrides));
+  return planBuild(singleFamilySet(load(manifest)), buildOptions(overrides));
 }
 
 interface Setup {
@@ -564,6 +571,49 @@ describe('cache image', () => {
     setup.runner.pending('build', 'tool').finish();
     expect((await setup.result('tool')).status).toBe('built');
     expect(setup.logs.get('tool')!.lines).toContain('(no cache image mlrun/tool:cache; building without it)');
+  });
+});
+
+describe('MLRun cache image push (MLRUN_PUSH_DOCKER_CACHE_IMAGE)', () => {
+  /** `tool` built and pushed, with its cache image still to push. */
+  async function builtAndPushed(): Promise<Setup> {
+    const setup = start(planOf(CHAIN, { selected: ['tool'], cacheFromTag: 'cache', pushCacheImage: true, push: true }));
+    await flush();
+    setup.runner.pending('build', 'tool').finish();
+    await flush();
+    setup.runner.pending('push', 'tool').finish({ output: dockerPushOutput('tool') });
+    await flush();
+    return setup;
+  }
+
+  test('after the push, the image is tagged as its cache image and that is pushed too; the image is pushed when both are', async () => {
+    const setup = await builtAndPushed();
+    const { runner } = setup;
+    expect(runner.callsOf('tag')[0]!.command).toEqual({ command: 'docker', args: ['tag', 'mlrun/tool:1.7.0', 'mlrun/tool:cache'] });
+    const cachePush = runner.pending('push', 'tool');
+    expect(cachePush.command.args).toEqual(['push', 'mlrun/tool:cache']);
+    expect(await settledValue(setup.result('tool'))).toBe('timeout');
+    cachePush.finish({ output: `cache: digest: sha256:${'c'.repeat(64)} size: 1` });
+    const tool = await setup.result('tool');
+    expect(tool.status).toBe('pushed');
+    // The digest is the image's, not the cache image's.
+    expect(tool.digest).toBe(/digest: (sha256:[0-9a-f]{64})/.exec(dockerPushOutput('tool'))![1]);
+  });
+
+  test('a cache image the registry refuses fails the image, saying which push failed', async () => {
+    const setup = await builtAndPushed();
+    const { runner } = setup;
+    runner.pending('push', 'tool').finish({ exitCode: 1, output: 'denied: requested access to the resource is denied' });
+    const tool = await setup.result('tool');
+    expect(tool.status).toBe('failed');
+    expect(tool.reason!.split('\n')[0]).toBe(
+      'cache image mlrun/tool:cache: push failed after 1 attempt(s): denied: requested access to the resource is denied',
+    );
+  });
+
+  test('without push, or without a cache tag, no cache image is pushed', () => {
+    expect(planOf(CHAIN, { selected: ['tool'], cacheFromTag: 'cache', pushCacheImage: true }).steps[0]!.pushCacheAs).toBeUndefined();
+    expect(planOf(CHAIN, { selected: ['tool'], pushCacheImage: true, push: true }).steps[0]!.pushCacheAs).toBeUndefined();
   });
 });
 

@@ -1,17 +1,18 @@
 /** `build [IMAGE...]`: the edge that writes Dockerfiles and logs, runs the engine and reports. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { withLabels } from '../../dockerfile/instructions.js';
 import { type Engine, formatCommand } from '../../engines/engine.js';
 import { assumedEngine } from '../../engines/index.js';
 import type { ProcessRunner } from '../../engines/process.js';
-import type { Family } from '../../family/family.js';
+import type { FamilySet } from '../../family/variants.js';
 import { LOCK_FILE, type Lock } from '../../lock/lockfile.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import { type BuildPlan, planBuild } from '../../scheduler/plan.js';
 import { flagOption, type Invocation, listOption, stringOption } from '../invocation.js';
 import { baseRegistryOf, type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 import { concurrencyOf, detect, requestedEngineOf, runnerOf, runPlan, workFolder } from '../run-plan.js';
+import { contextOf, resolveSources } from '../sources.js';
 
 export interface BuildFlags {
   images: readonly string[];
@@ -46,10 +47,12 @@ async function gitRevision(folder: string, runner: ProcessRunner): Promise<{ rev
 
 function writeDockerfiles(folder: string, files: GeneratedFiles, plan: BuildPlan): void {
   rmSync(folder, { recursive: true, force: true });
-  const labels = new Map(plan.steps.map((step) => [`${step.name}/Dockerfile`, step.labels]));
-  for (const [path, text] of files) {
-    mkdirSync(dirname(join(folder, path)), { recursive: true });
-    writeFileSync(join(folder, path), withLabels(text, labels.get(path) ?? {}));
+  // One copy per step: variants of an image share a Dockerfile, but each build gets its own labels.
+  for (const step of plan.steps) {
+    mkdirSync(join(folder, step.name), { recursive: true });
+    writeFileSync(join(folder, step.name, 'Dockerfile'), withLabels(files.get(`${step.image}/Dockerfile`) ?? '', step.labels));
+    const ignore = files.get(`${step.image}/Dockerfile.dockerignore`);
+    if (ignore !== undefined) writeFileSync(join(folder, step.name, 'Dockerfile.dockerignore'), ignore);
   }
 }
 
@@ -60,21 +63,29 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
     lines.push(formatCommand(engine.buildCommand(step)));
     lines.push(formatCommand(engine.imageIdCommand(step.reference)));
     if (step.phases.includes('push')) lines.push(formatCommand(engine.pushCommand(step.reference, join(buildDir, 'digests', step.name))));
+    if (step.pushCacheAs)
+      lines.push(
+        formatCommand(engine.tagCommand(step.reference, step.pushCacheAs)),
+        formatCommand(engine.pushCommand(step.pushCacheAs, join(buildDir, 'digests', `${step.name}.cache`))),
+      );
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** Build the plan on the engine; the exit code. */
-export async function buildImages(family: Family, files: GeneratedFiles, folder: string, flags: BuildFlags, io: CliIo): Promise<number> {
+export async function buildImages(set: FamilySet, files: GeneratedFiles, folder: string, flags: BuildFlags, io: CliIo): Promise<number> {
+  const { family } = set;
   const work = workFolder(folder);
   const dockerfileDir = join(work, 'dockerfiles');
   const { env } = io;
   // Mistakes on the command line are reported before any engine is asked anything.
-  family.graph.select(flags.images, { withAncestors: !flags.noDeps });
+  set.select(flags.images, { withAncestors: !flags.noDeps });
   const concurrency = concurrencyOf(flags.concurrency);
   const requestedEngine = requestedEngineOf(flags.engine, env);
+  const images = [...new Set(set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.image))];
+  const sources = resolveSources(family, images, io.cwd);
   const [git, engine] = await Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? assumedEngine(requestedEngine) : detect(requestedEngine, io)]);
-  const plan = planBuild(family, {
+  const plan = planBuild(set, {
     selected: flags.images,
     noDeps: flags.noDeps,
     noCache: flags.noCache || (env.MLRUN_NO_CACHE ?? '') !== '',
@@ -83,10 +94,12 @@ export async function buildImages(family: Family, files: GeneratedFiles, folder:
     test: flags.test,
     cacheFrom: flags.cacheFrom,
     ...(env.MLRUN_DOCKER_CACHE_FROM_TAG ? { cacheFromTag: env.MLRUN_DOCKER_CACHE_FROM_TAG } : {}),
+    ...(env.MLRUN_DOCKER_CACHE_FROM_REGISTRY !== undefined ? { cacheFromRegistry: env.MLRUN_DOCKER_CACHE_FROM_REGISTRY } : {}),
+    pushCacheImage: (env.MLRUN_PUSH_DOCKER_CACHE_IMAGE ?? '') !== '',
     ...(flags.baseRegistry ? { baseRegistry: flags.baseRegistry } : {}),
     ...(flags.lock ? { lock: flags.lock } : {}),
     dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
-    contextOf: (name) => resolve(folder, family.images.get(name)!.spec.context ?? '.'),
+    contextOf: (image) => contextOf(family, image, sources, folder),
     ...git,
   });
   // The Dockerfiles are written for a dry run too, so the printed commands can be run as they are.
@@ -136,7 +149,7 @@ function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
 
 /** `build`: render, optionally lint --production first, then build. */
 export async function buildCommand(invocation: Invocation, io: CliIo): Promise<number> {
-  const { family, templates } = loadProject(invocation, io);
+  const { family, set, templates } = loadProject(invocation, io);
   const lockFile = lockFor(invocation, family);
   const flags = { ...buildFlags(invocation, io), ...(lockFile ? { lock: lockFile.bases } : {}) };
   if (lockFile && lockFile.bases.size > 0 && (lockFile.mirror ?? '') !== (flags.baseRegistry ?? '')) {
@@ -147,7 +160,7 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
   const files = renderFamily(family, templates, lockFile?.bases);
   if (flagOption(invocation, 'production')) {
     const { collectFindings, formatFindings } = await import('./lint.js');
-    const images = family.graph.select(flags.images, { withAncestors: !flags.noDeps });
+    const images = [...new Set(set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.image))];
     const findings = await collectFindings(family, files, manifestDir(invocation), true, io.cwd, images);
     const errors = findings.filter((finding) => finding.severity === 'error' && !finding.suppressed);
     if (errors.length > 0) {
@@ -155,5 +168,5 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
       return 1;
     }
   }
-  return buildImages(family, files, manifestDir(invocation), flags, io);
+  return buildImages(set, files, manifestDir(invocation), flags, io);
 }

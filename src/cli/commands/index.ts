@@ -29,8 +29,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: [{ synopsis: 'list', summary: "print each image's full reference, in build order" }],
     takesOperands: false,
     run: async (invocation, io) => {
-      const { family } = loadProject(invocation, io);
-      io.stdout.write(family.order.map((name) => `${family.references.get(name)}\n`).join(''));
+      const { set } = loadProject(invocation, io);
+      io.stdout.write(set.units.map((unit) => `${unit.reference}\n`).join(''));
       return 0;
     },
   },

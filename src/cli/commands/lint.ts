@@ -9,18 +9,23 @@ import { type Finding, LINT_RULES, lintFamily } from '../../lint/lint.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import { pathInside, readTextFile } from '../files.js';
 import { flagOption, type Invocation, stringOption } from '../invocation.js';
+import { contextOf, isGitContext, resolveSources } from '../sources.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 
 /**
  * The files the layers read for lint (requirement files and what they include), from each image's build context.
  * A file outside the context (by its path, or through a symbolic link) is not read: the build could not send it.
  */
-function readLintFiles(family: Family, folder: string, cwd: string): { files: Map<string, string>; outside: Set<string> } {
+function readLintFiles(
+  family: Family,
+  folder: string,
+  cwd: string,
+  contextFolders: ReadonlyMap<string, string>,
+): { files: Map<string, string>; outside: Set<string> } {
   const files = new Map<string, string>();
   const outside = new Set<string>();
-  for (const name of family.order) {
-    const { context } = family.graph.image(name).spec;
-    const contextFolder = resolve(folder, context ?? '.');
+  for (const [name, contextFolder] of contextFolders) {
+    const context = relative(folder, contextFolder) || '.';
     for (const layer of family.graph.layersOf(name)) {
       const reads = layerKind(layer.kind).lintReads;
       if (!reads || !existsSync(contextFolder)) continue;
@@ -49,17 +54,32 @@ export async function collectFindings(
   folder: string,
   production: boolean,
   cwd: string,
-  images?: readonly string[],
+  images: readonly string[] = family.order,
 ): Promise<Finding[]> {
   const { validate } = await import('dockerfile-utils');
+  // Requirement files are read from each image's build context: a source checkout, found as build finds it.
+  const sources = resolveSources(family, images, cwd);
+  const contextFolders = new Map<string, string>();
+  for (const name of images) {
+    const context = contextOf(family, name, sources, folder);
+    if (!isGitContext(context)) contextFolders.set(name, context);
+    else if (family.graph.layersOf(name).some((layer) => layerKind(layer.kind).lintReads?.files(layer.params).length)) {
+      const { variable } = family.sources[family.graph.image(name).spec.source!]!;
+      throw new UsageError(`lint reads the files \`${name}\` installs from its checkout, and ${variable} is not set: set it to the checkout`);
+    }
+  }
   const outDir = relative(cwd, join(folder, 'generated')) || '.';
   const dockerfiles = new Map([...family.order].map((name) => [name, { path: `${outDir}/${name}/Dockerfile`, text: files.get(`${name}/Dockerfile`) ?? '' }]));
   return lintFamily({
     family,
     production,
-    ...readLintFiles(family, folder, cwd),
+    ...readLintFiles(family, folder, cwd, contextFolders),
+    contextOf: (name) => {
+      const context = contextFolders.get(name);
+      return context === undefined ? undefined : relative(folder, context) || '.';
+    },
     dockerfiles,
-    ...(images ? { images } : {}),
+    images,
     shownPath: (path) => relative(cwd, join(folder, path)) || path,
     validateDockerfile: (text) =>
       validate(text).map((problem) => ({

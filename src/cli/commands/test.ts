@@ -6,14 +6,14 @@ import { type CliIo, loadProject } from '../project.js';
 import { concurrencyOf, detect, requestedEngineOf, runPlan, workFolder } from '../run-plan.js';
 
 export async function testCommand(invocation: Invocation, io: CliIo): Promise<number> {
-  const { family } = loadProject(invocation, io);
+  const { family, set } = loadProject(invocation, io);
   const folder = join(invocation.manifestPath, '..');
   // Mistakes on the command line are reported before any engine is asked anything.
-  family.graph.select(invocation.operands);
+  set.select(invocation.operands);
   const concurrency = concurrencyOf(stringOption(invocation, 'concurrency'));
   const engine = await detect(requestedEngineOf(stringOption(invocation, 'engine'), io.env), io);
   // With no names every image is tested, a child after its parent passed; named images are tested on their own.
-  const plan = planBuild(family, {
+  const plan = planBuild(set, {
     selected: invocation.operands,
     noDeps: true,
     noCache: false,
