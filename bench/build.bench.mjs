@@ -1,7 +1,10 @@
-// npm run bench:build [-- --overhead-only] — against the local engine and the registry on 127.0.0.1:5000 (scripts/dev-engine.sh).
+// npm run bench:build [-- --overhead-only | --family-only] — against the local engine and the registry on 127.0.0.1:5000
+// (scripts/dev-engine.sh).
 // (a) the overhead of `mlrun-images build` on one image against `docker build` of the same generated Dockerfile;
 // (b) a fan-out family (one parent, four children with a sleep each): wall time against its critical path,
-//     and against building one image after another as `make docker-images` does.
+//     and against building one image after another as `make docker-images` does;
+// (c) a five-image chain-and-fan-out family, cached rebuild and full build, with the docker engine and with
+//     --engine bake, against `docker buildx bake` of the same Dockerfiles (the bake file the bake engine writes).
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +35,59 @@ if ((await execa('docker', ['info'], { reject: false })).exitCode !== 0) {
 }
 const buildkit = (await execa('docker', ['buildx', 'version'], { reject: false })).exitCode === 0;
 console.log(`mlrun-images build benchmark: docker ${buildkit ? 'BuildKit' : 'classic builder'}, ${RUNS} runs each, median\n`);
+
+/** (c): each command against plain bake, in turn (A B A B …), the ratio of the medians and the median of the paired ratios. */
+async function familyAgainstBake() {
+  const family = join(fixtures, 'family');
+  const familyArgs = ['--base-registry', REGISTRY, '--set', 'MLRUN_DOCKER_REPO=bench'];
+  // The bake file of the same Dockerfiles, labels included: what --engine bake runs.
+  await timed('node', [bin, 'build', '--engine', 'bake', '--dry-run', ...familyArgs], { cwd: family });
+  const bakeFile = join(family, '.build', 'bake.json');
+  const bake = (noCache) =>
+    timed('docker', ['buildx', 'bake', '-f', bakeFile, '--load', '--progress=plain', ...(noCache ? ['--no-cache'] : [])], { cwd: family });
+  const tool = (engine, noCache) =>
+    timed('node', [bin, 'build', '--engine', engine, '--concurrency', '5', ...(noCache ? ['--no-cache'] : []), ...familyArgs], { cwd: family });
+  await bake(false);
+  const rows = [];
+  for (const [what, noCache, target] of [
+    ['cached rebuild', false, 1.0],
+    ['full build (--no-cache)', true, 1.05],
+  ]) {
+    for (const engine of ['docker', 'bake']) {
+      const ours = [];
+      const theirs = [];
+      for (let run = 0; run < RUNS; run++) {
+        if (run % 2 === 0) {
+          ours.push(await tool(engine, noCache));
+          theirs.push(await bake(noCache));
+        } else {
+          theirs.push(await bake(noCache));
+          ours.push(await tool(engine, noCache));
+        }
+      }
+      const ratio = median(ours) / median(theirs);
+      const paired = median(ours.map((ms, run) => ms / theirs[run]));
+      rows.push({ what, engine, ours: median(ours), theirs: median(theirs), ratio, paired, target });
+    }
+  }
+  console.log('\n(c) five images (base → mid → leaf-a, leaf-b; base → leaf-c) against docker buildx bake of the same Dockerfiles');
+  for (const row of rows) {
+    console.log(
+      `    ${row.what.padEnd(24)} --engine ${row.engine.padEnd(6)} ${seconds(row.ours)}   bake: ${seconds(row.theirs)}   ratio ${row.ratio.toFixed(3)} (paired ${row.paired.toFixed(3)}; target ≤ ${row.target.toFixed(2)})`,
+    );
+  }
+  return rows;
+}
+
+if (process.argv.includes('--family-only')) {
+  const rows = await familyAgainstBake();
+  console.log('\nTargets');
+  for (const row of rows)
+    console.log(
+      `  ${row.ratio <= row.target ? 'PASS' : 'MISS'}  ${row.what}, --engine ${row.engine}, / bake ≤ ${row.target.toFixed(2)}: ${row.ratio.toFixed(3)}`,
+    );
+  process.exit(0);
+}
 
 // (a) one image, no cache, so each run really builds.
 const one = join(fixtures, 'one');
@@ -100,7 +156,13 @@ console.log(
   `    one after another (--concurrency 1, as make docker-images): ${seconds(median(sequentialWall))}   parallel/sequential ${toSequential.toFixed(3)}`,
 );
 
+const familyRows = buildkit ? await familyAgainstBake() : [];
+
 console.log('\nTargets');
+for (const row of familyRows)
+  console.log(
+    `  ${row.ratio <= row.target ? 'PASS' : 'MISS'}  ${row.what}, --engine ${row.engine}, / bake ≤ ${row.target.toFixed(2)}: ${row.ratio.toFixed(3)}`,
+  );
 console.log(
   `  ${overhead <= 1.05 ? 'PASS' : 'MISS'}  overhead ratio ≤ 1.05: ${overhead.toFixed(3)} (ratio of the medians; median of the paired ratios ${pairedRatio.toFixed(3)})`,
 );

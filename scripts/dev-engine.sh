@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the end-to-end build tests need on a Debian machine, as root, from Debian's packages only:
-# docker (dockerd), podman, buildah, a registry on 127.0.0.1:5000, and a minimal Debian base image
-# (debian:bookworm, made with debootstrap) pushed to that registry.
+# docker with BuildKit and buildx (from trixie on bookworm), podman, buildah, a registry on 127.0.0.1:5000, a minimal
+# Debian base image (debian:bookworm, made with debootstrap) pushed to that registry, and a second docker context
+# (mlrun-images-e2e) whose builder the tests name with --builder.
 # Safe to run again: whatever is already there is left as it is.
 set -euo pipefail
 
@@ -32,6 +33,48 @@ fi
 if [ "$(id -u)" != 0 ]; then
   echo "dev-engine: run as root (it installs packages and starts dockerd)" >&2
   exit 2
+fi
+
+# BuildKit's buildx and a daemon new enough for named build contexts (docker 26) are trixie packages; bookworm's
+# docker 20.10 has neither. A trixie source pinned low lets exactly these packages come from trixie.
+docker_major() { dockerd --version 2>/dev/null | sed -n 's/^Docker version \([0-9]*\).*/\1/p'; }
+if [ "$(docker_major || true)" -lt 26 ] 2>/dev/null || ! command -v dockerd >/dev/null || [ ! -x /usr/libexec/docker/cli-plugins/docker-buildx ]; then
+  if [ ! -f /etc/apt/sources.list.d/trixie.sources ]; then
+    cat >/etc/apt/sources.list.d/trixie.sources <<'SOURCES'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    cat >/etc/apt/preferences.d/trixie <<'PIN'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+  fi
+  if pgrep -x dockerd >/dev/null && ! grep -qs dockerd "$STARTED"; then
+    echo "dev-engine: a dockerd older than 26 is running; stop it so docker can be upgraded from trixie" >&2
+    exit 1
+  fi
+  log "installing docker.io, docker-cli and docker-buildx from trixie"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t trixie docker.io docker-cli docker-buildx >/dev/null
+fi
+
+# The containerd image store: BuildKit on docker's own builder can then export its cache to a registry
+# (--cache-to type=registry), and the classic builder keeps working.
+if ! grep -qs containerd-snapshotter /etc/docker/daemon.json; then
+  if [ -s /etc/docker/daemon.json ] && [ "$(cat /etc/docker/daemon.json)" != "{}" ]; then
+    echo "dev-engine: /etc/docker/daemon.json has settings; add \"features\": {\"containerd-snapshotter\": true} to it" >&2
+    exit 1
+  fi
+  mkdir -p /etc/docker
+  echo '{"features":{"containerd-snapshotter":true}}' >/etc/docker/daemon.json
+  if pgrep -x dockerd >/dev/null; then
+    echo "dev-engine: wrote /etc/docker/daemon.json; restart the running dockerd for it to take effect" >&2
+    exit 1
+  fi
 fi
 
 missing=()
@@ -105,4 +148,8 @@ else
   docker push "$BASE_IMAGE" >/dev/null
 fi
 
-log "ready: docker $(docker version --format '{{.Server.Version}}'), registry $REGISTRY, base $BASE_IMAGE"
+# A second context on the same daemon: its builder (named after the context) is what --builder is tested with.
+docker context inspect mlrun-images-e2e >/dev/null 2>&1 ||
+  docker context create mlrun-images-e2e --docker host=unix:///var/run/docker.sock >/dev/null 2>&1
+
+log "ready: docker $(docker version --format '{{.Server.Version}}') with buildx $(docker buildx version | cut -d' ' -f2), podman $(podman --version | cut -d' ' -f3), buildah $(buildah --version | cut -d' ' -f3), registry $REGISTRY, base $BASE_IMAGE"

@@ -16,7 +16,7 @@ const STAGES: readonly (readonly string[])[] = [
   ['render/', 'lock/'],
   ['pipeline.ts', 'lint/'],
   ['engines/'],
-  ['scheduler/'],
+  ['scheduler/', 'ci/'],
   ['cli/', 'docs/', 'cli.ts', 'index.ts'],
 ];
 

@@ -246,3 +246,21 @@ async function removeEmptyParents(folder: string, directory: string): Promise<vo
     await rmdir(current);
   }
 }
+
+/**
+ * Write one file this tool owns (a bake file, a workflow): made with its folders, written whole through a temporary
+ * file, and only over a file that `isOurs` recognises as one this tool wrote. Returns whether the text changed.
+ */
+export async function writeOwnFile(path: string, text: string, isOurs: (existing: string) => boolean, shown: string): Promise<boolean> {
+  await checkOutputFolder(dirname(path), shown);
+  const before = await readIfExists(path);
+  if (before === text) return false;
+  if (before !== undefined && !isOurs(before)) {
+    throw new MlrunImagesError(`refusing to replace ${shown}: not written by mlrun-images; move it away or choose another file with -o`);
+  }
+  await makeFolder(dirname(path));
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
+  return true;
+}

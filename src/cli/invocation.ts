@@ -49,8 +49,11 @@ function checkOptions(command: CommandName, values: OptionValues): void {
   for (const [name, value] of Object.entries(values)) {
     const spec = optionSpec(name);
     const owners = spec ? commandsOf(spec) : COMMAND_NAMES;
-    if (!owners.includes(command))
-      throw new UsageError(`--${name} is an option of ${owners.map((owner) => `\`${owner}\``).join(' and ')}, not of \`${command}\``);
+    if (!owners.includes(command)) {
+      const named = owners.map((owner) => `\`${owner}\``);
+      const list = named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1)}` : named[0];
+      throw new UsageError(`--${name} is an option of ${list}, not of \`${command}\``);
+    }
     if (spec?.path && typeof value === 'string' && (value === '' || CONTROL_CHARACTER.test(value))) {
       const expected = spec.value === 'DIR' ? 'a folder' : 'a file';
       throw new UsageError(`--${name} expects ${expected}, got ${value === '' ? 'an empty value' : 'a name with a line break or another control character'}`);

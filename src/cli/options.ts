@@ -2,7 +2,7 @@
  * The one table of command-line options: the parser, the usage text and the README's option tables all come from it.
  */
 
-export const COMMAND_NAMES = ['generate', 'list', 'graph', 'build', 'test', 'resolve', 'lint', 'lock'] as const;
+export const COMMAND_NAMES = ['generate', 'list', 'graph', 'build', 'test', 'bake', 'ci', 'resolve', 'lint', 'lock'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface OptionSpec {
@@ -43,9 +43,9 @@ export const OPTIONS = [
     type: 'string',
     value: 'DIR',
     path: true,
-    commands: ['generate'],
-    help: 'where generate writes (default: generated/ beside the manifest)',
-    doc: 'where `generate` writes (default `generated/` beside the manifest)',
+    commands: ['generate', 'bake', 'ci'],
+    help: 'where generate writes (default: generated/), or the file bake and ci write',
+    doc: 'where `generate` writes (default `generated/` beside the manifest); the file `bake` writes (default `docker-bake.json` beside the manifest) or `ci github` writes (default `.github/workflows/mlrun-images.yml`)',
   },
   {
     name: 'set',
@@ -65,7 +65,7 @@ export const OPTIONS = [
   {
     name: 'locked',
     type: 'boolean',
-    commands: ['generate', 'build'],
+    commands: ['generate', 'build', 'bake'],
     help: 'fail when a base image is not in images.lock.yaml',
     doc: 'fail when an external base is missing from `images.lock.yaml` (locked bases are always built by digest)',
   },
@@ -75,8 +75,16 @@ export const OPTIONS = [
     value: 'NAME',
     commands: ['build', 'test'],
     env: 'MLRUN_BUILD_ENGINE',
-    help: 'docker, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)',
-    doc: '`docker`, `podman` or `buildah`; default the environment variable `MLRUN_BUILD_ENGINE`, else the first of the three that answers. docker builds with BuildKit when its buildx plugin answers, else with the classic builder',
+    help: 'docker, docker-classic, bake, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)',
+    doc: '`docker`, `docker-classic`, `bake`, `podman` or `buildah` (see [Engines](#engines)); default the environment variable `MLRUN_BUILD_ENGINE`, else the first of docker, podman and buildah that answers. `docker` builds with BuildKit when its buildx plugin answers, else with the classic builder',
+  },
+  {
+    name: 'builder',
+    type: 'string',
+    value: 'NAME',
+    commands: ['build'],
+    help: 'the buildx builder for docker and bake (a docker-container, remote or kubernetes builder)',
+    doc: "the buildx builder the `docker` and `bake` engines build on: a `docker-container`, `remote` (`tcp://…`) or `kubernetes` builder made with `docker buildx create`, or another docker context. Default: buildx's current builder. The images come back to the local engine (`--load`) to be tested and pushed; see [Scaling out](#scaling-out)",
   },
   {
     name: 'concurrency',
@@ -88,7 +96,7 @@ export const OPTIONS = [
   {
     name: 'no-deps',
     type: 'boolean',
-    commands: ['build'],
+    commands: ['build', 'bake'],
     help: "build only the named images, on their parents' references as they are",
     doc: "build only the named images, on their parents' references as they are (pulled or built before)",
   },
@@ -102,7 +110,7 @@ export const OPTIONS = [
   {
     name: 'no-cache',
     type: 'boolean',
-    commands: ['build'],
+    commands: ['build', 'bake'],
     env: 'MLRUN_NO_CACHE',
     help: "build without the engine's cache (also when MLRUN_NO_CACHE is non-empty)",
     doc: "build without the engine's cache; also when `MLRUN_NO_CACHE` is non-empty (MLRun's convention)",
@@ -110,7 +118,7 @@ export const OPTIONS = [
   {
     name: 'pull',
     type: 'boolean',
-    commands: ['build'],
+    commands: ['build', 'bake'],
     help: 'refresh external base images',
     doc: 'refresh external base images (never the parent of a `from` image: it may exist only locally)',
   },
@@ -119,15 +127,29 @@ export const OPTIONS = [
     type: 'string',
     multiple: true,
     value: 'REF',
-    commands: ['build'],
+    commands: ['build', 'bake'],
     help: 'use REF as build cache; repeatable (MLRUN_DOCKER_CACHE_FROM_TAG adds <prefix>/<image>:<tag>)',
     doc: "use REF as build cache; repeatable (podman and buildah are given REF's repository: they refuse a tag). With `MLRUN_DOCKER_CACHE_FROM_TAG=TAG` (MLRun's convention) each image first pulls its cache image `<registry><repo>/<image>:TAG` (with the variant's `-pyXY`; a failed pull is not an error) and uses it as cache; `MLRUN_DOCKER_CACHE_FROM_REGISTRY` names the cache images' registry (default: the images'), and `MLRUN_PUSH_DOCKER_CACHE_IMAGE` non-empty with `--push` tags each pushed image as its cache image and pushes that too",
+  },
+  {
+    name: 'cache-to',
+    type: 'string',
+    value: 'REPO',
+    commands: ['build', 'bake'],
+    help: "BuildKit: export each image's build cache to REPO:<image> (mode=max) and import it from there",
+    doc: "BuildKit engines (`docker`, `bake`): each image exports its build cache to the registry at `REPO:<image>` (BuildKit's `type=registry,mode=max`: every layer, intermediate stages too) and imports it from there, so machines that build the family share their layers. On BuildKit, MLRun's cache image (`MLRUN_DOCKER_CACHE_FROM_TAG`) is such a cache too: imported without a pull, and exported instead of pushing a copy of the image when `MLRUN_PUSH_DOCKER_CACHE_IMAGE` is set",
+  },
+  {
+    name: 'bake',
+    type: 'boolean',
+    commands: ['ci'],
+    help: 'one job that builds the family with docker buildx bake, instead of a job per image',
   },
   {
     name: 'base-registry',
     type: 'string',
     value: 'PREFIX',
-    commands: ['build', 'lock'],
+    commands: ['build', 'lock', 'bake'],
     env: 'MLRUN_BASE_REGISTRY',
     help: 'prefix every external base with PREFIX, a mirror (default: MLRUN_BASE_REGISTRY)',
     doc: "prefix every external `base` (and stage base) with PREFIX, as MLRun's vendor registry does: `--base-registry mirror.local:5000` builds `python:3.9-slim` from `mirror.local:5000/python:3.9-slim`. Default: `MLRUN_BASE_REGISTRY`. This is how air-gapped sites build",

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Engine } from '../engines/engine.js';
-import { detectEngine, engineModule } from '../engines/index.js';
+import { detectEngine, type EngineOptions, engineModule } from '../engines/index.js';
 import { execaRunner, type ProcessRunner } from '../engines/process.js';
 import { MlrunImagesError, UsageError } from '../errors.js';
 import type { BuildPlan } from '../scheduler/plan.js';
@@ -35,8 +35,8 @@ export function runnerOf(io: CliIo): ProcessRunner {
   return io.runner ?? execaRunner;
 }
 
-export function detect(requested: string | undefined, io: CliIo): Promise<Engine> {
-  return detectEngine(requested, runnerOf(io));
+export function detect(requested: string | undefined, io: CliIo, options: EngineOptions = {}): Promise<Engine> {
+  return detectEngine(requested, runnerOf(io), options);
 }
 
 function fileLog(path: string, shownAs: string): BuildLog {
@@ -96,6 +96,9 @@ export async function runPlan({ plan, engine, concurrency, folder, headline, suc
       return fileLog(path, relative(io.cwd, path));
     },
     digestFileOf: (name) => join(work, 'digests', name),
+    workFileOf: (name) => join(work, name),
+    writeWorkFile: (path, text) => writeFileSync(path, text),
+    readTextFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
     readDigestFile: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined),
     onProgress: (event) => reporter.onProgress(event),
     signal,

@@ -1,4 +1,4 @@
-import type { BuildRequest, Command, Engine, EngineModule } from './engine.js';
+import { type BuildRequest, type Command, type Engine, type EngineModule, refuseBuilder } from './engine.js';
 import { ociBuildArgs, ociTransfers, tlsVerifyFlag } from './podman.js';
 import { buildahRuntime } from './test-runtime.js';
 
@@ -6,20 +6,26 @@ export function buildahEngine(): Engine {
   return {
     name: 'buildah',
     label: 'buildah',
-    capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: false },
+    capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: false, exportsCache: false },
     buildCommand: (request: BuildRequest): Command => ({ command: 'buildah', args: ['build', '--layers', ...ociBuildArgs(request)] }),
     imageIdCommand: (reference) => ({ command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', reference] }),
     ...ociTransfers('buildah'),
     testRuntime: (runner) => buildahRuntime(runner, tlsVerifyFlag),
+    buildContainers: {
+      list: { command: 'buildah', args: ['containers', '--quiet'] },
+      remove: (ids) => ({ command: 'buildah', args: ['rm', ...ids] }),
+    },
   };
 }
 
 export const buildah: EngineModule = {
   name: 'buildah',
   priority: 3,
-  async detect(runner) {
+  detectedByDefault: true,
+  async detect(runner, options) {
+    refuseBuilder('buildah', options);
     const probe = await runner.run({ command: 'buildah', args: ['version'] });
     return probe.exitCode === 0 ? buildahEngine() : undefined;
   },
-  assumed: buildahEngine,
+  assumed: () => buildahEngine(),
 };

@@ -2,6 +2,7 @@
  * A container engine: one module each (docker.ts, podman.ts, buildah.ts), one interface, capabilities as data.
  * Engine command lines are built by pure functions; one small runner (process.ts) spawns them.
  */
+import { UsageError } from '../errors.js';
 import { formatReference, parseReference } from '../reference.js';
 import { shellWord } from '../dockerfile/quote.js';
 import type { Command, ProcessRunner } from './process.js';
@@ -9,7 +10,7 @@ import type { TestRuntime } from './test-runtime.js';
 
 export type { Command } from './process.js';
 
-export const ENGINE_NAMES = ['docker', 'podman', 'buildah'] as const;
+export const ENGINE_NAMES = ['docker', 'docker-classic', 'bake', 'podman', 'buildah'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** What an engine can do; the scheduler asks these instead of the engine's name. */
@@ -22,6 +23,8 @@ export interface EngineCapabilities {
   buildsGraphs: boolean;
   /** Runs containers from the images it built (image tests). */
   runsContainers: boolean;
+  /** Exports build cache to a registry (`--cache-to`, BuildKit's `type=registry,mode=max`). */
+  exportsCache: boolean;
 }
 
 /** One image build, as an engine needs it. */
@@ -31,8 +34,25 @@ export interface BuildRequest {
   context: string;
   buildArgs: Readonly<Record<string, string>>;
   cacheFrom: readonly string[];
+  /** Registry caches to export to (BuildKit engines): `type=registry,ref=…,mode=max`. */
+  cacheTo: readonly string[];
   noCache: boolean;
   pull: boolean;
+}
+
+/** One image of a graph build (bake): the build, its name, the target it is built on and its labels. */
+export interface GraphTarget extends BuildRequest {
+  name: string;
+  parent?: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** How an engine that builds graphs runs the whole selection in one call. */
+export interface GraphBuilder {
+  /** What the file the call reads (a bake file) holds. */
+  file(targets: readonly GraphTarget[]): string;
+  /** The call, reading `file`; it writes what it built to `metadataFile`. */
+  command(file: string, metadataFile: string): Command;
 }
 
 export interface Engine {
@@ -50,6 +70,19 @@ export interface Engine {
   pushedDigest(output: string, readDigestFile: () => string | undefined): string | undefined;
   /** How it runs image tests, through the runner. */
   testRuntime(runner: ProcessRunner): TestRuntime;
+  /** Present when it builds a whole graph in one call (capabilities.buildsGraphs). */
+  graph?: GraphBuilder;
+  /**
+   * Present when an interrupted build leaves its working containers behind (podman and buildah do, whatever the
+   * signal): how to list them (one id a line) and remove them. The run removes those that appeared while it ran.
+   */
+  buildContainers?: { list: Command; remove(ids: readonly string[]): Command };
+}
+
+/** What a run asks of every engine it detects. */
+export interface EngineOptions {
+  /** The buildx builder (BuildKit engines): `docker-container`, `remote` or `kubernetes` driver, or another context. */
+  builder?: string;
 }
 
 export interface EngineModule {
@@ -57,9 +90,16 @@ export interface EngineModule {
   /** Without `--engine`, engines are tried in this order (lowest first). */
   priority: number;
   /** The engine, when it answers on this machine; asked through the runner. */
-  detect(runner: ProcessRunner): Promise<Engine | undefined>;
+  detect(runner: ProcessRunner, options: EngineOptions): Promise<Engine | undefined>;
   /** The engine as it is most likely set up, without asking it (`--dry-run`). */
-  assumed(): Engine;
+  assumed(options: EngineOptions): Engine;
+  /** Whether it is tried when no engine is named (bake and docker-classic are asked for by name). */
+  detectedByDefault: boolean;
+}
+
+/** `--builder` names a buildx builder: an engine without BuildKit refuses it. */
+export function refuseBuilder(engine: string, { builder }: EngineOptions): void {
+  if (builder) throw new UsageError(`--builder ${builder}: ${engine} has no buildx builders; use --engine docker or bake`);
 }
 
 /** A loopback registry serves plain HTTP; podman and buildah refuse that unless told. */
@@ -80,6 +120,11 @@ export function buildArgFlags(request: BuildRequest): string[] {
   return Object.entries(request.buildArgs).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]);
 }
 
+/** `--cache-from` and `--cache-to` flags in BuildKit's form (a bare reference means a registry image or cache). */
+export function buildkitCacheFlags(request: BuildRequest): string[] {
+  return [...request.cacheFrom.flatMap((entry) => ['--cache-from', entry]), ...request.cacheTo.flatMap((entry) => ['--cache-to', entry])];
+}
+
 /** The step a build is at, from BuildKit's (`#7 [2/4] RUN …`), the classic builder's (`Step 2/4 : RUN …`) or buildah's output. */
 export function stepFromOutput(line: string): string | undefined {
   const buildkit = /^#\d+ \[(?:[\w.-]+ )?(\d+\/\d+)\] (.*)$/.exec(line);
@@ -89,6 +134,12 @@ export function stepFromOutput(line: string): string | undefined {
   const buildah = /^STEP (\d+\/\d+): (.*)$/.exec(line);
   if (buildah) return `${buildah[1]} ${buildah[2]}`;
   return undefined;
+}
+
+/** What a message calls a command: `docker build`, `docker buildx bake`, `buildah push`. */
+export function commandName({ command, args }: Command): string {
+  const words = args[0] === 'buildx' ? args.slice(0, 2) : args.slice(0, 1);
+  return [command, ...words].join(' ');
 }
 
 /** A command line as a person would paste it into a shell. */

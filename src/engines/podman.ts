@@ -1,5 +1,5 @@
 import { containerCliRuntime } from './test-runtime.js';
-import { buildArgFlags, type BuildRequest, type Command, type Engine, type EngineModule, isLoopbackRegistry, withoutTag } from './engine.js';
+import { buildArgFlags, type BuildRequest, type Command, type Engine, type EngineModule, refuseBuilder, isLoopbackRegistry, withoutTag } from './engine.js';
 
 /** `--tls-verify=false` for a plain-HTTP loopback registry, which podman and buildah refuse otherwise. */
 export function tlsVerifyFlag(reference: string): string[] {
@@ -32,21 +32,28 @@ export function podmanEngine(): Engine {
   return {
     name: 'podman',
     label: 'podman',
-    capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: true },
+    capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: true, exportsCache: false },
     buildCommand: (request: BuildRequest): Command => ({ command: 'podman', args: ['build', ...ociBuildArgs(request)] }),
     imageIdCommand: (reference) => ({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
     ...ociTransfers('podman'),
     testRuntime: (runner) => containerCliRuntime('podman', runner),
+    // A build's working containers are buildah's: `--external` lists them.
+    buildContainers: {
+      list: { command: 'podman', args: ['ps', '--all', '--quiet', '--external'] },
+      remove: (ids) => ({ command: 'podman', args: ['rm', '--force', ...ids] }),
+    },
   };
 }
 
 export const podman: EngineModule = {
   name: 'podman',
   priority: 2,
-  async detect(runner) {
+  detectedByDefault: true,
+  async detect(runner, options) {
+    refuseBuilder('podman', options);
     // `{{.Host.OS}}` is a field podman's info has (docker's `{{.ID}}` is not: podman exits 125 on it).
     const probe = await runner.run({ command: 'podman', args: ['info', '--format', '{{.Host.OS}}'] });
     return probe.exitCode === 0 ? podmanEngine() : undefined;
   },
-  assumed: podmanEngine,
+  assumed: () => podmanEngine(),
 };

@@ -29,6 +29,10 @@ export interface BuildOptions {
   cacheFromRegistry?: string;
   /** MLRun's MLRUN_PUSH_DOCKER_CACHE_IMAGE: after the push, tag the image as its cache image and push that too. */
   pushCacheImage?: boolean;
+  /** `--cache-to REPO`: each image exports its build cache to `REPO:<image>` (mode=max) and imports it from there. */
+  cacheTo?: string;
+  /** The engine has BuildKit's registry cache: MLRun's cache image becomes a registry cache (imported, exported). */
+  registryCache?: boolean;
   /** Prefix for every external base (`--base-registry`, MLRUN_BASE_REGISTRY), as MLRun's vendor registry. */
   baseRegistry?: string;
   /** Where the rendered Dockerfile of each image is written before its build. */
@@ -117,6 +121,28 @@ export function cacheImageOf(unit: Unit, tag: string, registry: string | undefin
   return named.value;
 }
 
+/**
+ * Where an image's build cache comes from and goes to. With BuildKit (`registryCache`), MLRun's cache image is a
+ * registry cache: imported without a pull, and exported (mode=max) instead of tagging and pushing the image; so is
+ * `--cache-to REPO`, per image at `REPO:<unit>`. Elsewhere the cache image is an image, pulled first and pushed after.
+ */
+function cacheOf(unit: Unit, cacheImage: string | undefined, options: BuildOptions) {
+  const exportCache = options.pushCacheImage === true && options.push;
+  if (options.registryCache) {
+    const shared = options.cacheTo ? `${options.cacheTo}:${unit.id}` : undefined;
+    const from = [cacheImage, shared].filter((ref) => ref !== undefined).map((ref) => `type=registry,ref=${ref}`);
+    const to = [...(shared ? [shared] : []), ...(cacheImage && exportCache ? [cacheImage] : [])];
+    // BuildKit exports one cache per build: the shared one when there are both.
+    return { cacheFrom: [...options.cacheFrom, ...from], cacheTo: to.slice(0, 1).map((ref) => `type=registry,ref=${ref},mode=max`) };
+  }
+  return {
+    cacheFrom: [...options.cacheFrom, ...(cacheImage ? [cacheImage] : [])],
+    cacheTo: [],
+    ...(cacheImage ? { pullForCache: cacheImage } : {}),
+    ...(cacheImage && exportCache ? { pushCacheAs: cacheImage } : {}),
+  };
+}
+
 /** plan: one step per selected unit (an image in a variant), parents first. */
 export function planBuild(set: FamilySet, options: BuildOptions): BuildPlan {
   const units = set.select(options.selected, { withAncestors: !options.noDeps });
@@ -124,7 +150,8 @@ export function planBuild(set: FamilySet, options: BuildOptions): BuildPlan {
   const referenceOf = new Map(set.units.map((unit) => [unit.id, unit.reference]));
   const steps = units.map((unit): BuildStep => {
     const { family, image } = unit;
-    const pullForCache = options.cacheFromTag ? cacheImageOf(unit, options.cacheFromTag, options.cacheFromRegistry) : undefined;
+    const cacheImage = options.cacheFromTag ? cacheImageOf(unit, options.cacheFromTag, options.cacheFromRegistry) : undefined;
+    const cache = cacheOf(unit, cacheImage, options);
     const parent = unit.parent;
     return {
       name: unit.id,
@@ -135,9 +162,7 @@ export function planBuild(set: FamilySet, options: BuildOptions): BuildPlan {
       context: options.contextOf(image),
       buildArgs: buildArgsOf(unit, parent === undefined ? undefined : referenceOf.get(parent), options),
       labels: ociLabels(family, image, options),
-      cacheFrom: [...options.cacheFrom, ...(pullForCache ? [pullForCache] : [])],
-      ...(pullForCache ? { pullForCache } : {}),
-      ...(pullForCache && options.pushCacheImage && options.push ? { pushCacheAs: pullForCache } : {}),
+      ...cache,
       noCache: options.noCache,
       pull: options.pull && parent === undefined,
       phases: phasesOf(options),

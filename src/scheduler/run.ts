@@ -3,7 +3,8 @@
  * its slot-holding phases, up to `concurrency` at a time; a failure there skips its descendants only; the phases
  * after (push) go on without a slot.
  */
-import { type Command, type Engine, stepFromOutput } from '../engines/engine.js';
+import { bakeProgress, dockerfileInstructions } from '../engines/bake-progress.js';
+import { type Command, commandName, type Engine, stepFromOutput } from '../engines/engine.js';
 import type { ProcessRunner } from '../engines/process.js';
 import { ImageNotThere, runImageTests, type TestResult, testTally } from './image-tests.js';
 import { type BuildPlan, type BuildStep, type Phase, PHASES } from './plan.js';
@@ -49,6 +50,11 @@ export interface RunBuildOptions {
   openLog(name: string): BuildLog;
   digestFileOf(name: string): string;
   readDigestFile(path: string): string | undefined;
+  /** Where a graph build's files go (`bake.json`, its metadata, its whole output), under the working folder. */
+  workFileOf?(name: string): string;
+  writeWorkFile?(path: string, text: string): void;
+  /** A file's text (a graph build reads each Dockerfile, to know whose step each line is about). */
+  readTextFile?(path: string): string | undefined;
   onProgress(event: ProgressEvent): void;
   signal: AbortSignal;
   /** Waits between push attempts (3 attempts: two waits). */
@@ -58,6 +64,8 @@ export interface RunBuildOptions {
   /** How http tests ask the running image (the global fetch unless a test gives another). */
   fetch?: typeof fetch;
 }
+
+const ENDED: ReadonlySet<ImageStatus> = new Set(['failed', 'skipped', 'cancelled']);
 
 const PERMANENT_PUSH_FAILURE = /unauthorized|denied|authentication required|forbidden|name unknown|manifest invalid/i;
 
@@ -71,8 +79,10 @@ function resultBook(plan: BuildPlan, options: RunBuildOptions) {
     results.set(step.name, { name: step.name, reference: step.reference, status: 'queued', durationMs: 0, log: log.path });
     options.onProgress({ name: step.name, status: 'queued' });
   }
+  /** Change a result without reporting it (what the report already said stays said). */
+  const record = (name: string, change: Partial<ImageResult>) => Object.assign(results.get(name)!, change);
   const update = (name: string, change: Partial<ImageResult>, buildStep?: string) => {
-    const result = Object.assign(results.get(name)!, change);
+    const result = record(name, change);
     options.onProgress({ name, status: result.status, ...(buildStep ? { step: buildStep } : {}), ...(result.reason ? { reason: result.reason } : {}) });
   };
   /** Run an engine command for an image, its output into the image's log. */
@@ -87,7 +97,7 @@ function resultBook(plan: BuildPlan, options: RunBuildOptions) {
       },
     });
   };
-  return { results, logs, update, run };
+  return { results, logs, record, update, run };
 }
 
 type Book = ReturnType<typeof resultBook>;
@@ -102,7 +112,8 @@ function buildPhase({ update, run, logs }: Book, { engine, signal, now }: RunBui
       const pulled = await run(step, engine.pullCommand(step.pullForCache));
       if (pulled.exitCode !== 0) logs.get(step.name)!.write(`(no cache image ${step.pullForCache}; building without it)`);
     }
-    const result = await run(step, engine.buildCommand(step), (line) => {
+    const build = engine.buildCommand(step);
+    const result = await run(step, build, (line) => {
       const current = stepFromOutput(line);
       if (current) update(step.name, {}, current);
     });
@@ -113,7 +124,7 @@ function buildPhase({ update, run, logs }: Book, { engine, signal, now }: RunBui
       return false;
     }
     if (result.exitCode !== 0) {
-      update(step.name, { status: 'failed', reason: `${engine.name} build exited with ${result.exitCode}`, ...timing });
+      update(step.name, { status: 'failed', reason: `${commandName(build)} exited with ${result.exitCode}`, ...timing });
       return false;
     }
     const inspected = await run(step, engine.imageIdCommand(step.reference));
@@ -121,6 +132,73 @@ function buildPhase({ update, run, logs }: Book, { engine, signal, now }: RunBui
     update(step.name, { status: 'built', ...timing, ...(imageId ? { imageId } : {}) });
     return true;
   };
+}
+
+/**
+ * A graph build (bake): every step in one engine call, before any test or push. Each line goes to its target's log
+ * (and all of them to the run's own log); a target is built when its image is exported. When one fails BuildKit
+ * stops the others: those not built yet are skipped, saying so.
+ */
+async function graphBuild(steps: readonly BuildStep[], { update, record, logs, results }: Book, options: RunBuildOptions): Promise<Set<string>> {
+  const { engine, signal, now } = options;
+  const graph = engine.graph!;
+  const parentOf = new Map(steps.map((step) => [step.name, step.parent]));
+  const descendsFrom = (step: BuildStep, ancestor: string) => {
+    for (let parent = step.parent; parent !== undefined; parent = parentOf.get(parent)) if (parent === ancestor) return true;
+    return false;
+  };
+  const file = options.workFileOf!('bake.json');
+  const metadata = options.workFileOf!('bake-metadata.json');
+  options.writeWorkFile!(file, graph.file(steps));
+  // Image names cannot start with `_`: this log cannot be an image's.
+  const whole = options.openLog('_bake');
+  const startedAt = now();
+  for (const step of steps) update(step.name, { status: 'building', startedAt });
+  const built = new Set<string>();
+  let failed: { target: string; message: string } | undefined;
+  const read = bakeProgress(
+    steps.map(({ name, parent, dockerfile }) => ({ name, parent, instructions: dockerfileInstructions(options.readTextFile?.(dockerfile) ?? '') })),
+  );
+  const command = graph.command(file, metadata);
+  whole.write(`$ ${command.command} ${command.args.join(' ')}`);
+  const result = await options.runner.run(command, {
+    signal,
+    onLine: (line) => {
+      whole.write(line);
+      const seen = read(line);
+      if (seen.target !== undefined) logs.get(seen.target)!.write(line);
+      else if (failed) logs.get(failed.target)!.write(line);
+      if (seen.step) update(seen.target!, {}, seen.step);
+      if (seen.failed && !failed) failed = seen.failed;
+      if (seen.built) {
+        built.add(seen.built);
+        const finishedAt = now();
+        update(seen.built, { status: 'built', finishedAt, durationMs: finishedAt - startedAt });
+      }
+    },
+  });
+  const finishedAt = now();
+  const timing = { finishedAt, durationMs: finishedAt - startedAt };
+  if (result.exitCode === 0) for (const step of steps) built.add(step.name);
+  await Promise.all(
+    steps.map(async (step) => {
+      if (signal.aborted && !built.has(step.name)) return update(step.name, { status: 'cancelled', reason: 'interrupted', ...timing });
+      if (built.has(step.name)) {
+        const inspected = await options.runner.run(engine.imageIdCommand(step.reference), { signal });
+        const imageId = inspected.exitCode === 0 ? inspected.output.trim().split('\n').pop() : undefined;
+        const found = imageId ? { imageId } : {};
+        // Reported built as its export was read (with its own end time): only the image id is new.
+        if (results.get(step.name)!.status === 'built') return record(step.name, found);
+        return update(step.name, { status: 'built', ...timing, ...found });
+      }
+      if (failed?.target === step.name) return update(step.name, { status: 'failed', reason: `${commandName(command)} failed: ${failed.message}`, ...timing });
+      // Built on the image that failed: the scheduler skips it as it skips any child of a failed image.
+      if (failed && descendsFrom(step, failed.target)) return;
+      const why = failed ? `BuildKit stopped every build when \`${failed.target}\` failed` : `${commandName(command)} exited with ${result.exitCode}`;
+      return update(step.name, { status: failed ? 'skipped' : 'failed', reason: why, ...timing });
+    }),
+  );
+  return built;
 }
 
 /** test: the image's tests, one after another; any failure fails the image (its children are skipped, it is not pushed). */
@@ -227,6 +305,7 @@ interface Scheduling {
   run(step: BuildStep): Promise<boolean>;
   /** A step's slot-holding phases ended. */
   ended(step: BuildStep, ok: boolean): void;
+  /** It ended before it could start (skipped, or failed or cancelled by a graph build): it is not run. */
   isSkipped(step: BuildStep): boolean;
   /** Interrupted before it started. */
   cancel(step: BuildStep): void;
@@ -244,6 +323,8 @@ function schedule(steps: readonly BuildStep[], scheduling: Scheduling): Promise<
         const step = waiting[index]!;
         if (scheduling.isSkipped(step)) {
           waiting.splice(index, 1);
+          // Its children can never start: they end as it did.
+          scheduling.ended(step, false);
         } else if (step.parent === undefined || ready.has(step.parent)) {
           waiting.splice(index, 1);
           running++;
@@ -263,14 +344,52 @@ function schedule(steps: readonly BuildStep[], scheduling: Scheduling): Promise<
   });
 }
 
+/** The ids an engine command lists, one a line (none when it fails). */
+async function listedIds(runner: ProcessRunner, command: Command): Promise<string[]> {
+  const listed = await runner.run(command);
+  return listed.exitCode === 0
+    ? listed.output
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+    : [];
+}
+
+/**
+ * What an interrupted run leaves behind on engines whose builds do not clean up (podman, buildah): the working
+ * containers that appeared while it ran are removed once it ends. Nothing happens when it was not interrupted.
+ */
+async function removingLeftovers(options: RunBuildOptions, run: () => Promise<ImageResult[]>): Promise<ImageResult[]> {
+  const containers = options.engine.buildContainers;
+  if (!containers) return run();
+  const before = new Set(await listedIds(options.runner, containers.list));
+  const results = await run();
+  if (options.signal.aborted) {
+    const left = (await listedIds(options.runner, containers.list)).filter((id) => !before.has(id));
+    if (left.length > 0) await options.runner.run(containers.remove(left));
+  }
+  return results;
+}
+
 /** Run the plan; the results in plan order. */
-export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promise<ImageResult[]> {
+export function runBuild(plan: BuildPlan, options: RunBuildOptions): Promise<ImageResult[]> {
+  return removingLeftovers(options, () => runSteps(plan, options));
+}
+
+async function runSteps(plan: BuildPlan, options: RunBuildOptions): Promise<ImageResult[]> {
   const book = resultBook(plan, options);
   const { results, logs, update } = book;
   const runners: Record<Phase, PhaseRunner> = { build: buildPhase(book, options), test: testPhase(book, options), push: pushPhase(book, options) };
+  if (options.engine.graph) {
+    // The graph is built in one call first; the scheduler then goes on with each image's other phases.
+    const building = plan.steps.filter((step) => step.phases.includes('build'));
+    const built = building.length > 0 ? await graphBuild(building, book, options) : new Set<string>();
+    runners.build = async (step) => built.has(step.name);
+  }
   const skipDescendants = (name: string, reason: string) => {
     for (const child of plan.steps.filter((step) => step.parent === name)) {
-      update(child.name, { status: 'skipped', reason });
+      // An image that already ended (a graph build ends them all at once) keeps its own outcome.
+      if (!ENDED.has(results.get(child.name)!.status)) update(child.name, { status: 'skipped', reason });
       skipDescendants(child.name, reason);
     }
   };
@@ -294,9 +413,12 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
             step,
           ),
         );
-      else skipDescendants(step.name, `\`${step.name}\` ${results.get(step.name)!.status === 'cancelled' ? 'was interrupted' : 'failed'}`);
+      else {
+        const { status, reason } = results.get(step.name)!;
+        skipDescendants(step.name, status === 'skipped' ? reason! : `\`${step.name}\` ${status === 'cancelled' ? 'was interrupted' : 'failed'}`);
+      }
     },
-    isSkipped: (step) => results.get(step.name)!.status === 'skipped',
+    isSkipped: (step) => ENDED.has(results.get(step.name)!.status),
     cancel: (step) => update(step.name, { status: 'cancelled', reason: 'interrupted before it started' }),
   });
   await Promise.all(background);

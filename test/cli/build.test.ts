@@ -29,6 +29,8 @@ interface FakeOptions {
   git?: { revision: string; remote: string };
 }
 
+const withoutBuildx = ({ args }: Command) => (args[0] === 'buildx' && args[1] === 'build' ? args.slice(1) : args);
+
 /** A ProcessRunner that records every command and answers like a healthy engine (or not), running nothing. */
 function fakeRunner({ answering = ['docker', 'podman', 'buildah'], buildx = false, failing = [], git }: FakeOptions = {}) {
   /** Engine commands; git's are kept apart. */
@@ -42,9 +44,11 @@ function fakeRunner({ answering = ['docker', 'podman', 'buildah'], buildx = fals
         return { exitCode: 0, output: `${command.args[0] === 'rev-parse' ? git.revision : git.remote}\n` };
       }
       calls.push(command);
-      const [verb] = command.args;
-      const target = command.args.at(-1)!;
-      const name = (verb === 'build' ? command.args[command.args.indexOf('-t') + 1]! : target).replace(/^.*\/([^/:]+)(:[^/]*)?$/, '$1');
+      // `docker buildx build …` is a build as `docker build …` is; other buildx commands are probes.
+      const args = withoutBuildx(command);
+      const [verb] = args;
+      const target = args.at(-1)!;
+      const name = (verb === 'build' ? args[args.indexOf('-t') + 1]! : target).replace(/^.*\/([^/:]+)(:[^/]*)?$/, '$1');
       if (verb === 'info' || verb === 'version') return { exitCode: answering.includes(command.command) ? 0 : 1, output: '' };
       if (verb === 'buildx') return { exitCode: buildx ? 0 : 1, output: '' };
       if (verb === 'build') {
@@ -69,7 +73,7 @@ function fakeRunner({ answering = ['docker', 'podman', 'buildah'], buildx = fals
       return { exitCode: 1, output: `the fake runner does not know \`${command.command} ${command.args.join(' ')}\`` };
     },
   };
-  const of = (verb: string) => calls.filter((call) => call.args[0] === verb);
+  const of = (verb: string) => calls.filter((call) => withoutBuildx(call)[0] === verb);
   return { runner, calls, gitCalls, of };
 }
 
@@ -137,7 +141,7 @@ describe('usage errors', () => {
     const fake = fakeRunner();
     const result = await build(['--engine', 'nope'], { runner: fake.runner });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown engine `nope`: expected one of docker, podman, buildah');
+    expect(result.stderr).toContain('unknown engine `nope`: expected one of docker, docker-classic, bake, podman, buildah');
     expect(fake.calls).toEqual([]);
     expect(fake.gitCalls).toEqual([]);
   });
@@ -171,7 +175,7 @@ describe('--dry-run', () => {
     expect(fake.calls).toEqual([]);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(IMAGES.length * 3);
-    const builds = lines.filter((line) => line.startsWith('DOCKER_BUILDKIT=0 docker build '));
+    const builds = lines.filter((line) => line.startsWith('docker buildx build --progress=plain --load '));
     expect(builds.map((line) => /-t (\S+)/.exec(line)![1])).toEqual(IMAGES.map(reference));
     expect(builds[0]).toContain(`-f ${join(project, '.build', 'dockerfiles', 'chain-base', 'Dockerfile')}`);
     expect(builds[0]).toContain('--build-arg BASE_IMAGE=debian:bookworm');
@@ -212,7 +216,7 @@ describe('--dry-run', () => {
 describe("MLRun's cache variables", () => {
   test('MLRUN_DOCKER_CACHE_FROM_REGISTRY and MLRUN_PUSH_DOCKER_CACHE_IMAGE: pull from, then tag and push to, the cache registry', async () => {
     const env = { MLRUN_DOCKER_CACHE_FROM_TAG: 'cache', MLRUN_DOCKER_CACHE_FROM_REGISTRY: 'ghcr.io/', MLRUN_PUSH_DOCKER_CACHE_IMAGE: 'true' };
-    const result = await build(['--dry-run', '--push', 'solo'], { env });
+    const result = await build(['--dry-run', '--push', 'solo', '--engine', 'docker-classic'], { env });
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('docker pull ghcr.io/mlrun/solo:cache || true');
@@ -230,6 +234,43 @@ describe("MLRun's cache variables", () => {
       'tag mlrun/solo:unstable ghcr.io/mlrun/solo:cache',
       'push ghcr.io/mlrun/solo:cache',
     ]);
+  });
+
+  test('on BuildKit the cache image is a registry cache: imported with --cache-from, exported with --cache-to when pushing', async () => {
+    const env = { MLRUN_DOCKER_CACHE_FROM_TAG: 'cache', MLRUN_DOCKER_CACHE_FROM_REGISTRY: 'ghcr.io/', MLRUN_PUSH_DOCKER_CACHE_IMAGE: 'true' };
+    const lines = (await build(['--dry-run', '--push', 'solo'], { env })).stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /^docker buildx build .* --cache-from type=registry,ref=ghcr\.io\/mlrun\/solo:cache --cache-to type=registry,ref=ghcr\.io\/mlrun\/solo:cache,mode=max \S+$/,
+    );
+    expect(lines[0]).not.toContain('BUILDKIT_INLINE_CACHE');
+    expect(lines.slice(1)).toEqual([`docker image inspect --format '{{.Id}}' mlrun/solo:unstable`, 'docker push mlrun/solo:unstable']);
+    // Without --push nothing is exported: the cache is only read.
+    const reading = (await build(['--dry-run', 'solo'], { env })).stdout;
+    expect(reading).toContain('--cache-from type=registry,ref=ghcr.io/mlrun/solo:cache');
+    expect(reading).not.toContain('--cache-to');
+  });
+
+  test('--cache-to REPO: one shared registry cache per image, read and written; refused where BuildKit is not', async () => {
+    const result = await build(['--dry-run', 'chain-mpi', '--cache-to', '127.0.0.1:5000/cache'], {});
+    expect(result.code, result.stderr).toBe(0);
+    const builds = result.stdout.split('\n').filter((line) => line.startsWith('docker buildx build'));
+    expect(builds[1]).toContain(
+      '--cache-from type=registry,ref=127.0.0.1:5000/cache:chain-mpi --cache-to type=registry,ref=127.0.0.1:5000/cache:chain-mpi,mode=max',
+    );
+    for (const [args, message] of [
+      [['--cache-to', '127.0.0.1:5000/cache:tag'], '--cache-to 127.0.0.1:5000/cache:tag: expected a repository without a tag'],
+      [['--cache-to', 'r.io/Cache'], '--cache-to r.io/Cache: expected a repository without a tag'],
+      [
+        ['--cache-to', 'r.io/cache', '--engine', 'docker-classic'],
+        '--cache-to needs BuildKit (--engine docker with its buildx plugin, or bake); docker (classic builder) cannot export a build cache',
+      ],
+      [['--cache-to', 'r.io/cache', '--engine', 'podman'], '--cache-to needs BuildKit'],
+    ] as const) {
+      const refused = await build(['--dry-run', ...args]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(message);
+    }
   });
 
   test('MLRUN_PUSH_DOCKER_CACHE_IMAGE without --push pushes nothing', async () => {
@@ -289,8 +330,8 @@ describe('a build', () => {
     expect(fake.of('build')).toHaveLength(6);
     expect(fake.of('push')).toHaveLength(6);
     for (const command of fake.of('build')) {
-      expect(command.env).toEqual({ DOCKER_BUILDKIT: '1' });
-      expect(command.args).toContain('--progress=plain');
+      expect(command.env).toBeUndefined();
+      expect(command.args.slice(0, 4)).toEqual(['buildx', 'build', '--progress=plain', '--load']);
       const dockerfile = command.args[command.args.indexOf('-f') + 1]!;
       expect(dockerfile).toBe(join(project, '.build', 'dockerfiles', imageOfBuild(command), 'Dockerfile'));
       expect(existsSync(dockerfile)).toBe(true);

@@ -204,7 +204,7 @@ describe('options belong to their command', () => {
   test.each([
     [['generate', '--push'], '--push is an option of `build`, not of `generate`'],
     [['list', '--check'], '--check is an option of `generate` and `lock`, not of `list`'],
-    [['build', '--out', 'x'], '--out is an option of `generate`, not of `build`'],
+    [['build', '--out', 'x'], '--out is an option of `generate`, `bake` and `ci`, not of `build`'],
   ])('%j exits 2: %s', async (args, message) => {
     const result = await run(args);
     expect(result).toMatchObject({ code: 2 });

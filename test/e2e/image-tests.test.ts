@@ -20,7 +20,7 @@ interface Summary {
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) });
 
-for (const engine of ['docker', 'podman', 'buildah'] as const) {
+for (const engine of ['docker', 'bake', 'podman', 'buildah'] as const) {
   const problem = requireEngine(engine, `the end-to-end image tests on ${engine}`);
 
   describe.skipIf(problem !== undefined)(`image tests on ${engine}`, () => {
@@ -98,7 +98,7 @@ for (const engine of ['docker', 'podman', 'buildah'] as const) {
       const listed =
         engine === 'buildah'
           ? await execa('buildah', ['containers', '--format', '{{.ContainerName}}'])
-          : await execa(engine, ['ps', '-a', '--format', '{{.Names}}']);
+          : await execa(engine === 'bake' ? 'docker' : engine, ['ps', '-a', '--format', '{{.Names}}']);
       expect(listed.stdout.split('\n').filter((name) => name.startsWith('mlrun-images-test-'))).toEqual([]);
     });
 

@@ -1,15 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import { withLabels } from '../../src/dockerfile/instructions.js';
 import { buildah, buildahEngine } from '../../src/engines/buildah.js';
-import { docker, dockerEngine } from '../../src/engines/docker.js';
+import { bake, bakeEngine, docker, dockerBuildkitEngine, dockerClassic, dockerClassicEngine } from '../../src/engines/docker.js';
 import { type Command, formatCommand, stepFromOutput } from '../../src/engines/engine.js';
 import { detectEngine, ENGINE_MODULES } from '../../src/engines/index.js';
 import { podman, podmanEngine } from '../../src/engines/podman.js';
 import type { ProcessRunner } from '../../src/engines/process.js';
 import type { BuildStep } from '../../src/scheduler/plan.js';
 
-const DOCKER_CLASSIC = dockerEngine({ buildkit: false });
-const DOCKER_BUILDKIT = dockerEngine({ buildkit: true });
+const DOCKER_CLASSIC = dockerClassicEngine();
+const DOCKER_BUILDKIT = dockerBuildkitEngine();
 const PODMAN = podmanEngine();
 const BUILDAH = buildahEngine();
 
@@ -24,6 +24,7 @@ function step(overrides: Partial<BuildStep> = {}): BuildStep {
     buildArgs: { MLRUN_VERSION: '1.7.0', MLRUN_DOCKER_REPO: 'mlrun', MLRUN_DOCKER_REGISTRY: 'quay.io/', BASE_IMAGE: 'quay.io/mlrun/core:1.7.0' },
     labels: { 'org.opencontainers.image.title': 'app', 'org.opencontainers.image.version': '1.7.0' },
     cacheFrom: [],
+    cacheTo: [],
     noCache: false,
     pull: false,
     phases: ['build'],
@@ -57,12 +58,51 @@ describe('buildCommand', () => {
     });
   });
 
-  test('docker with BuildKit: inline cache, plain progress, no --force-rm', () => {
+  test('docker with BuildKit: `buildx build`, plain progress, loaded into the image store, inline cache, no --force-rm', () => {
     expect(DOCKER_BUILDKIT.buildCommand(step())).toEqual({
       command: 'docker',
-      args: ['build', ...COMMON, '--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--progress=plain', ...LABELS, '/work'],
-      env: { DOCKER_BUILDKIT: '1' },
+      args: ['buildx', 'build', '--progress=plain', '--load', ...COMMON, '--build-arg', 'BUILDKIT_INLINE_CACHE=1', ...LABELS, '/work'],
     });
+  });
+
+  test('BuildKit: --builder names the buildx builder; a registry cache replaces the inline cache', () => {
+    const engine = dockerBuildkitEngine({ builder: 'farm' });
+    expect(engine.label).toBe('docker (BuildKit, builder farm)');
+    const { args } = engine.buildCommand(step({ cacheFrom: ['type=registry,ref=r.io/cache:app'], cacheTo: ['type=registry,ref=r.io/cache:app,mode=max'] }));
+    expect(args.slice(0, 4)).toEqual(['buildx', 'build', '--builder', 'farm']);
+    expect(args).not.toContain('BUILDKIT_INLINE_CACHE=1');
+    expect(args.slice(-5)).toEqual(['--cache-from', 'type=registry,ref=r.io/cache:app', '--cache-to', 'type=registry,ref=r.io/cache:app,mode=max', '/work']);
+  });
+
+  test('bake: one call for the graph, reading the bake file, writing the metadata file', () => {
+    const engine = bakeEngine({ builder: 'farm' });
+    expect(engine.capabilities.buildsGraphs).toBe(true);
+    expect(engine.graph!.command('/w/.build/bake.json', '/w/.build/bake-metadata.json')).toEqual({
+      command: 'docker',
+      args: [
+        'buildx',
+        'bake',
+        '--builder',
+        'farm',
+        '-f',
+        '/w/.build/bake.json',
+        '--progress=plain',
+        '--load',
+        '--metadata-file',
+        '/w/.build/bake-metadata.json',
+      ],
+    });
+    const file = JSON.parse(
+      engine.graph!.file([
+        { ...step(), name: 'app', parent: 'core' },
+        { ...step(), name: 'core', parent: undefined, reference: 'quay.io/mlrun/core:1.7.0' },
+      ]),
+    ) as {
+      target: Record<string, { dockerfile: string; contexts?: Record<string, string> }>;
+    };
+    // Absolute paths: bake resolves relative ones against where it runs.
+    expect(file.target.app!.dockerfile).toBe('/work/.build/dockerfiles/app/Dockerfile');
+    expect(file.target.app!.contexts).toEqual({ 'quay.io/mlrun/core:1.7.0': 'target:core' });
   });
 
   test('podman: no environment, no BuildKit or docker-only flags', () => {
@@ -228,11 +268,11 @@ describe('other commands', () => {
         return { exitCode: answers[`${command.command} ${command.args[0]}`] ?? 1, output: '' };
       },
     });
-    expect((await docker.detect(answering({ 'docker info': 0, 'docker buildx': 0 })))?.label).toBe('docker (BuildKit)');
-    expect((await docker.detect(answering({ 'docker info': 0 })))?.label).toBe('docker (classic builder)');
-    expect(await docker.detect(answering({}))).toBeUndefined();
-    expect((await podman.detect(answering({ 'podman info': 0 })))?.name).toBe('podman');
-    expect((await buildah.detect(answering({ 'buildah version': 0 })))?.name).toBe('buildah');
+    expect((await docker.detect(answering({ 'docker info': 0, 'docker buildx': 0 }), {}))?.label).toBe('docker (BuildKit)');
+    expect((await docker.detect(answering({ 'docker info': 0 }), {}))?.label).toBe('docker (classic builder)');
+    expect(await docker.detect(answering({}), {})).toBeUndefined();
+    expect((await podman.detect(answering({ 'podman info': 0 }), {}))?.name).toBe('podman');
+    expect((await buildah.detect(answering({ 'buildah version': 0 }), {}))?.name).toBe('buildah');
     expect(asked.slice(0, 2)).toEqual([
       { command: 'docker', args: ['info', '--format', '{{.ID}}'] },
       { command: 'docker', args: ['buildx', 'version'] },
@@ -243,11 +283,49 @@ describe('other commands', () => {
   });
 
   test('without --engine the first engine that answers is taken, by priority; --engine asks only that one', async () => {
-    expect(ENGINE_MODULES.map((module) => module.name)).toEqual(['docker', 'podman', 'buildah']);
+    expect(ENGINE_MODULES.map((module) => module.name)).toEqual(['docker', 'podman', 'buildah', 'docker-classic', 'bake']);
+    expect(ENGINE_MODULES.filter((module) => module.detectedByDefault).map((module) => module.name)).toEqual(['docker', 'podman', 'buildah']);
     const onlyBuildah: ProcessRunner = { run: async (command) => ({ exitCode: command.command === 'buildah' ? 0 : 1, output: '' }) };
     expect((await detectEngine(undefined, onlyBuildah)).name).toBe('buildah');
     await expect(detectEngine('podman', onlyBuildah)).rejects.toThrow('the engine `podman` does not answer');
-    await expect(detectEngine('dockr', onlyBuildah)).rejects.toThrow('unknown engine `dockr`: expected one of docker, podman, buildah');
+    await expect(detectEngine('dockr', onlyBuildah)).rejects.toThrow('unknown engine `dockr`: expected one of docker, docker-classic, bake, podman, buildah');
+    await expect(detectEngine(undefined, { run: async () => ({ exitCode: 1, output: '' }) })).rejects.toThrow(
+      'no container engine answers (tried docker, podman, buildah)',
+    );
+  });
+
+  test('docker-classic and bake are asked for by name; each checks what it needs', async () => {
+    const runner = (answers: Record<string, number>): ProcessRunner => ({
+      run: async (command) => ({ exitCode: answers[`${command.command} ${command.args.slice(0, 2).join(' ')}`] ?? 1, output: '' }),
+    });
+    const withBuildx = runner({ 'docker info --format': 0, 'docker buildx version': 0, 'docker buildx inspect': 0 });
+    expect((await detectEngine('docker-classic', withBuildx)).label).toBe('docker (classic builder)');
+    expect((await detectEngine('bake', withBuildx)).label).toBe('docker buildx bake');
+    expect((await detectEngine('bake', withBuildx, { builder: 'farm' })).label).toBe('docker buildx bake (builder farm)');
+    await expect(detectEngine('bake', runner({ 'docker info --format': 0 }))).rejects.toThrow(
+      "--engine bake: docker's buildx plugin does not answer (`docker buildx version`); install it (Debian: docker-buildx)",
+    );
+    await expect(dockerClassic.detect(withBuildx, { builder: 'farm' })).rejects.toThrow('--builder farm: the classic builder has no buildx builders');
+    await expect(podman.detect(withBuildx, { builder: 'farm' })).rejects.toThrow('--builder farm: podman has no buildx builders; use --engine docker or bake');
+    await expect(buildah.detect(withBuildx, { builder: 'farm' })).rejects.toThrow('--builder farm: buildah has no buildx builders');
+  });
+
+  test('--builder: a builder that does not exist is reported before anything is built', async () => {
+    const asked: string[] = [];
+    const noBuilder: ProcessRunner = {
+      run: async (command) => {
+        asked.push(command.args.join(' '));
+        return { exitCode: command.args[1] === 'inspect' ? 1 : 0, output: '' };
+      },
+    };
+    await expect(docker.detect(noBuilder, { builder: 'farm' })).rejects.toThrow(
+      '--builder farm: no such buildx builder (`docker buildx ls` lists them; `docker buildx create` makes one)',
+    );
+    await expect(bake.detect(noBuilder, { builder: 'farm' })).rejects.toThrow('no such buildx builder');
+    expect(asked).toContain('buildx inspect farm');
+    await expect(
+      docker.detect({ run: async (command) => ({ exitCode: command.args[0] === 'info' ? 0 : 1, output: '' }) }, { builder: 'farm' }),
+    ).rejects.toThrow("--builder farm: docker's buildx plugin does not answer");
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { buildahEngine } from '../../src/engines/buildah.js';
-import { dockerEngine } from '../../src/engines/docker.js';
+import { bakeEngine, dockerBuildkitEngine } from '../../src/engines/docker.js';
 import type { Command } from '../../src/engines/engine.js';
 import type { TestRuntime } from '../../src/engines/test-runtime.js';
 import { singleFamilySet } from '../../src/family/variants.js';
@@ -9,10 +9,10 @@ import type { ProcessResult, ProcessRunner, RunProcessOptions } from '../../src/
 import { runBuild, type BuildLog, type ImageResult, type ProgressEvent, type RunBuildOptions } from '../../src/scheduler/run.js';
 import { buildOptions, load, yaml } from '../helpers.js';
 
-const DOCKER = dockerEngine({ buildkit: true });
+const DOCKER = dockerBuildkitEngine();
 const BUILDAH = buildahEngine();
 
-type Kind = 'build' | 'push' | 'pull' | 'tag' | 'inspect';
+type Kind = 'build' | 'push' | 'pull' | 'tag' | 'inspect' | 'containers';
 
 interface Response {
   exitCode?: number;
@@ -52,13 +52,19 @@ class FakeRunner implements ProcessRunner {
       ? { output: `sha256:id-${call.name}\n` }
       : call.kind === 'pull'
         ? { exitCode: 1, output: 'manifest unknown' }
-        : call.kind === 'tag'
+        : call.kind === 'tag' || call.kind === 'containers'
           ? {}
           : undefined;
 
   run(command: Command, options: RunProcessOptions = {}): Promise<ProcessResult> {
-    const [verb] = command.args;
-    const kind: Kind = verb === 'build' || verb === 'push' || verb === 'pull' || verb === 'tag' ? verb : 'inspect';
+    // `docker buildx build …` is a build as `docker build …` is.
+    const [verb] = command.args[0] === 'buildx' ? command.args.slice(1) : command.args;
+    const kind: Kind =
+      verb === 'build' || verb === 'push' || verb === 'pull' || verb === 'tag'
+        ? verb
+        : verb === 'containers' || verb === 'ps' || verb === 'rm'
+          ? 'containers'
+          : 'inspect';
     const reference = kind === 'build' ? command.args[command.args.indexOf('-t') + 1]! : command.args.at(-1)!;
     return new Promise((resolve) => {
       const call: Call = {
@@ -168,7 +174,8 @@ interface Setup {
   result(name: string): Promise<ImageResult>;
 }
 
-function start(plan: BuildPlan, overrides: Partial<RunBuildOptions> = {}, runner = new FakeRunner()): Setup {
+/** A run of the plan on any runner, its events and logs kept in memory. */
+function runInMemory(plan: BuildPlan, runner: ProcessRunner, overrides: Partial<RunBuildOptions> = {}) {
   const events: ProgressEvent[] = [];
   const logs = new Map<string, MemoryLog>();
   const sleeps: number[] = [];
@@ -192,6 +199,11 @@ function start(plan: BuildPlan, overrides: Partial<RunBuildOptions> = {}, runner
     now: () => clock.now,
     ...overrides,
   });
+  return { events, logs, sleeps, controller, clock, done };
+}
+
+function start(plan: BuildPlan, overrides: Partial<RunBuildOptions> = {}, runner = new FakeRunner()): Setup {
+  const { events, logs, sleeps, controller, clock, done } = runInMemory(plan, runner, overrides);
   return {
     runner,
     events,
@@ -348,7 +360,7 @@ describe('failure', () => {
     const tool = await setup.result('tool');
     expect(tool.status).toBe('failed');
     const reason = tool.reason!.split('\n');
-    expect(reason[0]).toBe('docker build exited with 3');
+    expect(reason[0]).toBe('docker buildx build exited with 3');
     expect(reason[1]).toBe('  log: /logs/tool.log');
     expect(reason.at(-1)).toBe('  | about to fail');
     expect(reason).toContain('  | line 20');
@@ -362,7 +374,7 @@ describe('failure', () => {
     setup.runner.pending('build', 'tool').finish({ lines: ['Step 1/1 : FROM debian:bookworm', 'done'] });
     await setup.done;
     const log = setup.logs.get('tool')!.lines;
-    expect(log[0]).toMatch(/^\$ docker build .*-t mlrun\/tool:1\.7\.0/);
+    expect(log[0]).toMatch(/^\$ docker buildx build .*-t mlrun\/tool:1\.7\.0/);
     expect(log).toContain('Step 1/1 : FROM debian:bookworm');
     expect(log).toContain('done');
     expect(log).toContain('$ docker image inspect --format {{.Id}} mlrun/tool:1.7.0');
@@ -635,6 +647,27 @@ describe('cancellation', () => {
     expect(runner.callsOf('inspect')).toEqual([]);
   });
 
+  test('buildah: the working containers an interrupted run leaves are removed, and only those', async () => {
+    const runner = new FakeRunner();
+    let listing = 0;
+    runner.respond = (call) => {
+      if (call.kind !== 'containers') return call.kind === 'inspect' ? { output: 'sha256:x\n' } : undefined;
+      if (call.command.args[0] === 'rm') return {};
+      return { output: listing++ === 0 ? 'old1\nold2\n' : 'old1\nold2\nnew1\nnew2\n' };
+    };
+    const setup = start(planOf(CHAIN, { selected: ['tool'] }), { engine: BUILDAH }, runner);
+    await flush();
+    setup.controller.abort();
+    expect(statuses(await setup.done)).toEqual({ tool: 'cancelled' });
+    expect(runner.callsOf('containers').map((call) => call.command.args.join(' '))).toEqual(['containers --quiet', 'containers --quiet', 'rm new1 new2']);
+  });
+
+  test('buildah: a run that was not interrupted removes nothing', async () => {
+    const setup = start(planOf(CHAIN, { selected: ['tool'] }), { engine: BUILDAH });
+    await finishAll(setup);
+    expect(setup.runner.callsOf('containers').map((call) => call.command.args.join(' '))).toEqual(['containers --quiet']);
+  });
+
   test('aborting while a push runs marks the image cancelled and does not retry', async () => {
     const setup = start(planOf(CHAIN, { push: true, selected: ['tool'] }));
     const { runner } = setup;
@@ -676,7 +709,7 @@ describe('progress events', () => {
     expect(of('app')).toEqual(['queued', 'building', 'failed']);
     expect(of('plugin')).toEqual(['queued', 'skipped']);
     expect(of('tool')).toEqual(['queued', 'building', 'built', 'pushing', 'pushed']);
-    expect(events).toContainEqual({ name: 'app', status: 'failed', reason: 'docker build exited with 2' });
+    expect(events).toContainEqual({ name: 'app', status: 'failed', reason: 'docker buildx build exited with 2' });
     expect(events).toContainEqual({ name: 'plugin', status: 'skipped', reason: '`app` failed' });
   });
 
@@ -785,5 +818,98 @@ describe('the test phase (build --test)', () => {
     const app = results.find((result) => result.name === 'app')!;
     expect(app.reason!.split('\n').slice(0, 3)).toEqual(['2 of 2 test(s) failed (0/2)', 'test `shell` (command) failed:', '    exited with 1, expected 0']);
     expect(results.find((result) => result.name === 'plugin')!.reason).toBe('`app` failed');
+  });
+});
+
+describe('a graph build (bake)', () => {
+  const BAKE = bakeEngine();
+  const DOCKERFILES: Record<string, string> = {
+    '/d/core': 'FROM ${BASE_IMAGE}\nRUN echo core \\\n && sync\n',
+    '/d/app': '# the app\nFROM ${BASE_IMAGE}\nRUN echo app\n',
+    '/d/plugin': 'FROM ${BASE_IMAGE}\nRUN exit 3\n',
+    '/d/tool': 'FROM ${BASE_IMAGE}\nRUN sleep 1\n',
+    '/d/site': 'FROM ${BASE_IMAGE}\n',
+  };
+  /** One bake call that prints `lines` and exits with `exitCode`; every other command answers at once. */
+  function baking(lines: string[], exitCode: number) {
+    const written: Record<string, string> = {};
+    const bakeCalls: Command[] = [];
+    const runner: ProcessRunner = {
+      run: async (command, options = {}) => {
+        if (command.args[1] === 'bake') {
+          bakeCalls.push(command);
+          for (const line of lines) options.onLine?.(line);
+          return { exitCode, output: lines.join('\n') };
+        }
+        if (command.args[0] === 'push') return { exitCode: 0, output: dockerPushOutput(imageName(command.args[1]!)) };
+        return { exitCode: 0, output: `sha256:id-${imageName(command.args.at(-1)!)}\n` };
+      },
+    };
+    const plan = planOf(CHAIN, { push: true });
+    for (const step of plan.steps) step.dockerfile = `/d/${step.name}`;
+    const { done, events, logs } = runInMemory(plan, runner, {
+      engine: BAKE,
+      concurrency: 2,
+      workFileOf: (name) => `/work/${name}`,
+      writeWorkFile: (path, text) => {
+        written[path] = text;
+      },
+      readTextFile: (path) => DOCKERFILES[path],
+      pushRetryDelaysMs: [],
+    });
+    return { done, written, bakeCalls, events, logs };
+  }
+  const exported = (id: number, target: string) => [`#${id} [${target}] exporting to image`, `#${id} DONE 0.1s`];
+
+  test('one engine call builds every image; then each is inspected and pushed', async () => {
+    const lines = ['#1 [core 2/2] RUN echo core  && sync', '#1 DONE 0.5s', ...exported(2, 'core'), ...exported(3, 'app'), ...exported(4, 'plugin')];
+    const run = baking([...lines, ...exported(5, 'tool'), ...exported(6, 'site')], 0);
+    const results = await run.done;
+    expect(statuses(results)).toEqual({ core: 'pushed', app: 'pushed', plugin: 'pushed', tool: 'pushed', site: 'pushed' });
+    expect(run.bakeCalls).toHaveLength(1);
+    expect(run.bakeCalls[0]!.args).toEqual([
+      'buildx',
+      'bake',
+      '-f',
+      '/work/bake.json',
+      '--progress=plain',
+      '--load',
+      '--metadata-file',
+      '/work/bake-metadata.json',
+    ]);
+    const file = JSON.parse(run.written['/work/bake.json']!) as { target: Record<string, { contexts?: Record<string, string> }> };
+    expect(Object.keys(file.target)).toEqual(['core', 'app', 'plugin', 'tool', 'site']);
+    expect(file.target.plugin!.contexts).toEqual({ 'mlrun/app:1.7.0': 'target:app' });
+    expect(results.find((result) => result.name === 'app')!.imageId).toBe('sha256:id-app');
+    // Reported built once each, as its export was read.
+    expect(run.events.filter((event) => event.status === 'built').map((event) => event.name)).toEqual(['core', 'app', 'plugin', 'tool', 'site']);
+    expect(run.events).toContainEqual({ name: 'core', status: 'building', step: '2/2 RUN echo core  && sync' });
+    expect(run.logs.get('core')!.lines).toContain('#1 [core 2/2] RUN echo core  && sync');
+    expect(run.logs.get('_bake')!.lines[0]).toMatch(/^\$ docker buildx bake /);
+  });
+
+  test('a step BuildKit shows under a child is its ancestor’s when only the ancestor’s Dockerfile has it', async () => {
+    const failing = ['#7 [plugin 2/2] RUN exit 3', '#7 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3'];
+    const run = baking(['#4 [plugin 2/2] RUN echo app', '#4 DONE 0.2s', ...exported(2, 'core'), ...failing], 1);
+    expect(run.events).toContainEqual({ name: 'app', status: 'building', step: '2/2 RUN echo app' });
+    const results = await run.done;
+    expect(statuses(results)).toEqual({ core: 'pushed', app: 'skipped', plugin: 'failed', tool: 'skipped', site: 'skipped' });
+    const reason = (name: string) => results.find((result) => result.name === name)!.reason!.split('\n')[0];
+    expect(reason('plugin')).toBe('docker buildx bake failed: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3');
+    expect(reason('tool')).toBe('BuildKit stopped every build when `plugin` failed');
+    expect(reason('app')).toBe('BuildKit stopped every build when `plugin` failed');
+  });
+
+  test('when an image fails, the images built on it are skipped as its children, not as stopped builds', async () => {
+    const failing = ['#3 [app 2/2] RUN echo app', '#3 ERROR: exit code: 1'];
+    const results = await baking([...exported(2, 'core'), ...failing], 1).done;
+    expect(statuses(results)).toMatchObject({ core: 'pushed', app: 'failed', plugin: 'skipped' });
+    expect(results.find((result) => result.name === 'plugin')!.reason).toBe('`app` failed');
+  });
+
+  test('an engine failure with no target named fails every image not built, with the exit code', async () => {
+    const results = await baking(['ERROR: failed to dial the builder'], 1).done;
+    expect(statuses(results)).toEqual({ core: 'failed', app: 'failed', plugin: 'failed', tool: 'failed', site: 'failed' });
+    for (const result of results) expect(result.reason!.split('\n')[0]).toBe('docker buildx bake exited with 1');
   });
 });

@@ -8,11 +8,13 @@ import type { ProcessRunner } from '../../engines/process.js';
 import type { FamilySet } from '../../family/variants.js';
 import { LOCK_FILE, type Lock } from '../../lock/lockfile.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
+import { UsageError } from '../../errors.js';
+import { parseReference } from '../../reference.js';
 import { type BuildPlan, planBuild } from '../../scheduler/plan.js';
 import { flagOption, type Invocation, listOption, stringOption } from '../invocation.js';
 import { baseRegistryOf, type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 import { concurrencyOf, detect, requestedEngineOf, runnerOf, runPlan, workFolder } from '../run-plan.js';
-import { contextOf, resolveSources } from '../sources.js';
+import { contextOf, type ResolvedSource, resolveSources } from '../sources.js';
 
 export interface BuildFlags {
   images: readonly string[];
@@ -23,6 +25,10 @@ export interface BuildFlags {
   pull: boolean;
   push: boolean;
   cacheFrom: readonly string[];
+  /** `--cache-to REPO`: BuildKit registry cache per image. */
+  cacheTo?: string;
+  /** `--builder NAME`: the buildx builder. */
+  builder?: string;
   /** The mirror for external bases, already resolved from --base-registry or MLRUN_BASE_REGISTRY. */
   baseRegistry?: string;
   /** Run each image's tests after it is built, before it is pushed. */
@@ -34,7 +40,7 @@ export interface BuildFlags {
   lock?: Lock;
 }
 
-async function gitRevision(folder: string, runner: ProcessRunner): Promise<{ revision?: string; source?: string }> {
+export async function gitRevision(folder: string, runner: ProcessRunner): Promise<{ revision?: string; source?: string }> {
   const git = async (...args: string[]) => {
     const result = await runner.run({ command: 'git', args, cwd: folder });
     return result.exitCode === 0 ? result.output.trim() : undefined;
@@ -58,9 +64,13 @@ function writeDockerfiles(folder: string, files: GeneratedFiles, plan: BuildPlan
 
 function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
   const lines: string[] = [];
+  if (engine.graph) {
+    const file = join(buildDir, 'bake.json');
+    lines.push(`# ${file}: the bake file of ${plan.steps.length} target(s)`, formatCommand(engine.graph.command(file, join(buildDir, 'bake-metadata.json'))));
+  }
   for (const step of plan.steps) {
     if (step.pullForCache) lines.push(`${formatCommand(engine.pullCommand(step.pullForCache))} || true`);
-    lines.push(formatCommand(engine.buildCommand(step)));
+    if (!engine.graph) lines.push(formatCommand(engine.buildCommand(step)));
     lines.push(formatCommand(engine.imageIdCommand(step.reference)));
     if (step.phases.includes('push')) lines.push(formatCommand(engine.pushCommand(step.reference, join(buildDir, 'digests', step.name))));
     if (step.pushCacheAs)
@@ -72,20 +82,36 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Build the plan on the engine; the exit code. */
-export async function buildImages(set: FamilySet, files: GeneratedFiles, folder: string, flags: BuildFlags, io: CliIo): Promise<number> {
-  const { family } = set;
-  const work = workFolder(folder);
-  const dockerfileDir = join(work, 'dockerfiles');
-  const { env } = io;
-  // Mistakes on the command line are reported before any engine is asked anything.
-  set.select(flags.images, { withAncestors: !flags.noDeps });
-  const concurrency = concurrencyOf(flags.concurrency);
-  const requestedEngine = requestedEngineOf(flags.engine, env);
+/** `--cache-to REPO`: a repository, without a tag (each image's cache is tagged with its name). */
+function checkCacheTo(repository: string): void {
+  const parsed = parseReference(repository);
+  if (!parsed.ok || parsed.reference.tag !== undefined || parsed.reference.digest !== undefined) {
+    throw new UsageError(`--cache-to ${repository}: expected a repository without a tag (each image's cache is REPO:<image>), like 127.0.0.1:5000/mlrun-cache`);
+  }
+}
+
+/** Where each selected image's sources are: a missing checkout is reported before any engine is asked. */
+export function sourcesOf(set: FamilySet, flags: BuildFlags, io: CliIo): Map<string, ResolvedSource> {
   const images = [...new Set(set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.image))];
-  const sources = resolveSources(family, images, io.cwd);
-  const [git, engine] = await Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? assumedEngine(requestedEngine) : detect(requestedEngine, io)]);
-  const plan = planBuild(set, {
+  return resolveSources(set.family, images, io.cwd);
+}
+
+export interface PlanInputs {
+  sources: Map<string, ResolvedSource>;
+  /** The Dockerfile each unit is built from. */
+  dockerfileOf: (unit: string) => string;
+  /** The engine exports BuildKit registry caches. */
+  registryCache: boolean;
+  git?: { revision?: string; source?: string };
+}
+
+/** The plan of a build, or of a bake file: the sources resolved, MLRun's cache variables read. */
+export function planOf(set: FamilySet, flags: BuildFlags, folder: string, io: CliIo, inputs: PlanInputs): BuildPlan {
+  const { family } = set;
+  const { env } = io;
+  if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
+  const { sources } = inputs;
+  return planBuild(set, {
     selected: flags.images,
     noDeps: flags.noDeps,
     noCache: flags.noCache || (env.MLRUN_NO_CACHE ?? '') !== '',
@@ -96,25 +122,54 @@ export async function buildImages(set: FamilySet, files: GeneratedFiles, folder:
     ...(env.MLRUN_DOCKER_CACHE_FROM_TAG ? { cacheFromTag: env.MLRUN_DOCKER_CACHE_FROM_TAG } : {}),
     ...(env.MLRUN_DOCKER_CACHE_FROM_REGISTRY !== undefined ? { cacheFromRegistry: env.MLRUN_DOCKER_CACHE_FROM_REGISTRY } : {}),
     pushCacheImage: (env.MLRUN_PUSH_DOCKER_CACHE_IMAGE ?? '') !== '',
+    ...(flags.cacheTo !== undefined ? { cacheTo: flags.cacheTo } : {}),
+    registryCache: inputs.registryCache,
     ...(flags.baseRegistry ? { baseRegistry: flags.baseRegistry } : {}),
     ...(flags.lock ? { lock: flags.lock } : {}),
-    dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
+    dockerfileOf: inputs.dockerfileOf,
     contextOf: (image) => contextOf(family, image, sources, folder),
-    ...git,
+    ...inputs.git,
+  });
+}
+
+/** Build the plan on the engine; the exit code. */
+export async function buildImages(set: FamilySet, files: GeneratedFiles, folder: string, flags: BuildFlags, io: CliIo): Promise<number> {
+  const work = workFolder(folder);
+  const dockerfileDir = join(work, 'dockerfiles');
+  // Mistakes on the command line are reported before any engine is asked anything.
+  const sources = sourcesOf(set, flags, io);
+  if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
+  const concurrency = concurrencyOf(flags.concurrency);
+  const requestedEngine = requestedEngineOf(flags.engine, io.env);
+  const engineOptions = flags.builder ? { builder: flags.builder } : {};
+  const [git, engine] = await Promise.all([
+    gitRevision(folder, runnerOf(io)),
+    flags.dryRun ? assumedEngine(requestedEngine, engineOptions) : detect(requestedEngine, io, engineOptions),
+  ]);
+  if (flags.cacheTo !== undefined && !engine.capabilities.exportsCache) {
+    throw new UsageError(`--cache-to needs BuildKit (--engine docker with its buildx plugin, or bake); ${engine.label} cannot export a build cache`);
+  }
+  const plan = planOf(set, flags, folder, io, {
+    sources,
+    dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
+    registryCache: engine.capabilities.exportsCache,
+    git,
   });
   // The Dockerfiles are written for a dry run too, so the printed commands can be run as they are.
   writeDockerfiles(dockerfileDir, files, plan);
   if (flags.dryRun) {
+    if (engine.graph) writeFileSync(join(work, 'bake.json'), engine.graph.file(plan.steps));
     io.stdout.write(dryRunText(plan, engine, work));
     return 0;
   }
+  const way = engine.graph ? 'as one graph' : `${concurrency} at a time`;
   return runPlan(
     {
       plan,
       engine,
       concurrency,
       folder,
-      headline: `building ${plan.steps.length} image(s) with ${engine.label}, ${concurrency} at a time${flags.test ? ', each tested before it is pushed' : ''}`,
+      headline: `building ${plan.steps.length} image(s) with ${engine.label}, ${way}${flags.test ? ', each tested before it is pushed' : ''}`,
       success: ['built', 'tested', 'pushed'],
       ...(flags.json ? { json: flags.json } : {}),
       ...(flags.junit ? { junit: flags.junit } : {}),
@@ -124,12 +179,14 @@ export async function buildImages(set: FamilySet, files: GeneratedFiles, folder:
 }
 
 /** The build's flags from the command line. */
-function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
+export function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
   const engine = stringOption(invocation, 'engine');
   const concurrency = stringOption(invocation, 'concurrency');
   const baseRegistry = baseRegistryOf(invocation, io.env);
   const json = stringOption(invocation, 'json');
   const junit = stringOption(invocation, 'junit');
+  const cacheTo = stringOption(invocation, 'cache-to');
+  const builder = stringOption(invocation, 'builder');
   return {
     images: invocation.operands,
     ...(engine !== undefined ? { engine } : {}),
@@ -139,6 +196,8 @@ function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
     pull: flagOption(invocation, 'pull'),
     push: flagOption(invocation, 'push'),
     cacheFrom: listOption(invocation, 'cache-from'),
+    ...(cacheTo !== undefined ? { cacheTo } : {}),
+    ...(builder !== undefined ? { builder } : {}),
     ...(baseRegistry ? { baseRegistry } : {}),
     test: flagOption(invocation, 'test'),
     ...(json !== undefined ? { json: resolve(io.cwd, json) } : {}),

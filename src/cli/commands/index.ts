@@ -56,6 +56,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async (invocation, io) => (await import('./test.js')).testCommand(invocation, io),
   },
   {
+    name: 'bake',
+    usage: [{ synopsis: 'bake [IMAGE...]', summary: 'write docker-bake.json: the family as one graph for docker buildx bake' }],
+    takesOperands: true,
+    run: async (invocation, io) => (await import('./bake.js')).bakeCommand(invocation, io),
+  },
+  {
+    name: 'ci',
+    usage: [{ synopsis: 'ci github', summary: 'write a GitHub Actions workflow that builds the family (a job per image, or --bake)' }],
+    takesOperands: true,
+    run: async (invocation, io) => (await import('./ci.js')).ciCommand(invocation, io),
+  },
+  {
     name: 'resolve',
     usage: [{ synopsis: 'resolve IMAGE', summary: 'print the reference MLRun would use for IMAGE (auto-tag and registry rules)' }],
     takesOperands: true,

@@ -1,0 +1,25 @@
+/** `ci github`: write the family's GitHub Actions workflow. */
+import { join, relative, resolve } from 'node:path';
+import { githubWorkflow, WORKFLOW_MARKER } from '../../ci/github.js';
+import { UsageError } from '../../errors.js';
+import { writeOwnFile } from '../files.js';
+import { flagOption, type Invocation, stringOption } from '../invocation.js';
+import { type CliIo, loadProject, manifestDir } from '../project.js';
+
+const PROVIDERS = ['github'];
+
+export async function ciCommand(invocation: Invocation, io: CliIo): Promise<number> {
+  const [provider, ...rest] = invocation.operands;
+  if (provider === undefined || !PROVIDERS.includes(provider) || rest.length > 0) {
+    throw new UsageError(`ci: expected the CI system to write a workflow for: \`mlrun-images ci ${PROVIDERS.join('|')}\``);
+  }
+  const { set } = loadProject(invocation, io);
+  const folder = manifestDir(invocation);
+  const out = resolve(io.cwd, stringOption(invocation, 'out') ?? join(folder, '.github', 'workflows', 'mlrun-images.yml'));
+  const shown = relative(io.cwd, out) || out;
+  const manifest = relative(folder, invocation.manifestPath) || 'images.yaml';
+  const text = githubWorkflow(set, { bake: flagOption(invocation, 'bake'), manifest });
+  const changed = await writeOwnFile(out, text, (existing) => existing.startsWith(WORKFLOW_MARKER), shown);
+  io.stdout.write(`${changed ? 'wrote' : 'kept'} ${shown}\n`);
+  return 0;
+}

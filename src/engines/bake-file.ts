@@ -1,0 +1,83 @@
+/**
+ * The bake file of a graph build: one target per image (its Dockerfile, context, build arguments, tag, labels and
+ * cache), a parent of the family as a named context (`target:<parent>`), a group per image, and `default`.
+ * `docker buildx bake -f FILE` reads it as it is (buildx 0.13's JSON form: cache entries are lists of strings).
+ */
+import { relative, resolve } from 'node:path';
+import type { GraphTarget } from './engine.js';
+
+export interface BakeTarget {
+  context: string;
+  dockerfile: string;
+  args: Record<string, string>;
+  contexts?: Record<string, string>;
+  tags: string[];
+  labels?: Record<string, string>;
+  'cache-from'?: string[];
+  'cache-to'?: string[];
+  'no-cache'?: boolean;
+  pull?: boolean;
+}
+
+/** A bake variable naming the file's author: JSON has no comments, and only such a file is ever replaced. */
+export const BAKE_MARKER = 'GENERATED_BY_MLRUN_IMAGES';
+
+export interface BakeFile {
+  variable: Record<string, { default: string }>;
+  group: Record<string, { targets: string[] }>;
+  target: Record<string, BakeTarget>;
+}
+
+/** bake reads `${…}` in its files as its own variables: a literal one is written `$${…}`. */
+const literal = (text: string) => text.replaceAll('${', () => '$${');
+const literals = (values: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(values).map(([name, value]) => [name, literal(value)]));
+
+const isRemote = (context: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || context.startsWith('git@');
+
+export interface BakeFileOptions {
+  /**
+   * The folder bake runs in (where the file is written): local paths are written relative to it, so the file can
+   * travel with them. Without it, paths are absolute.
+   */
+  folder?: string;
+  /** The images (names of the manifest) each target builds: a group per image gathers its targets. */
+  imageOf?: (target: string) => string;
+}
+
+/** The bake file of the targets (parents first). */
+export function bakeFile(targets: readonly GraphTarget[], { folder, imageOf = (name) => name }: BakeFileOptions): BakeFile {
+  const byName = new Map(targets.map((target) => [target.name, target]));
+  const target: Record<string, BakeTarget> = {};
+  for (const each of targets) {
+    const local = (path: string) => (folder === undefined ? resolve(path) : relative(folder, resolve(path)) || '.');
+    const context = isRemote(each.context) ? each.context : local(each.context);
+    // A local Dockerfile is named from the context, as bake reads it (absolute ones as they are); with a git context, by its absolute path.
+    const dockerfile = isRemote(each.context) || folder === undefined ? resolve(each.dockerfile) : relative(resolve(each.context), resolve(each.dockerfile));
+    const parent = each.parent === undefined ? undefined : byName.get(each.parent);
+    target[each.name] = {
+      context,
+      dockerfile,
+      args: literals(each.buildArgs),
+      // The Dockerfile says `FROM ${BASE_IMAGE}` with the parent's reference: bake gives that name the parent target.
+      ...(parent ? { contexts: { [parent.reference]: `target:${parent.name}` } } : {}),
+      tags: [each.reference],
+      ...(Object.keys(each.labels).length > 0 ? { labels: literals(each.labels) } : {}),
+      ...(each.cacheFrom.length > 0 ? { 'cache-from': each.cacheFrom.map(literal) } : {}),
+      ...(each.cacheTo.length > 0 ? { 'cache-to': each.cacheTo.map(literal) } : {}),
+      ...(each.noCache ? { 'no-cache': true } : {}),
+      ...(each.pull ? { pull: true } : {}),
+    };
+  }
+  const group: Record<string, { targets: string[] }> = { default: { targets: targets.map((each) => each.name) } };
+  const withAncestors = (name: string): string[] => {
+    const parent = byName.get(name)?.parent;
+    return [...(parent !== undefined && byName.has(parent) ? withAncestors(parent) : []), name];
+  };
+  // `docker buildx bake IMAGE` builds the image's targets (its variants) and its ancestors, each tagged; a group may
+  // share its name with a target (the group is what the name then means).
+  for (const image of new Set(targets.map((each) => imageOf(each.name)))) {
+    const own = targets.filter((each) => imageOf(each.name) === image).map((each) => each.name);
+    group[image] = { targets: [...new Set(own.flatMap(withAncestors))] };
+  }
+  return { variable: { [BAKE_MARKER]: { default: 'images.yaml: run `mlrun-images bake` to write this file again' } }, group, target };
+}
