@@ -85,16 +85,19 @@ export function bakeEngine(options: EngineOptions = {}): Engine {
         command: 'docker',
         args: ['buildx', 'bake', ...builderFlag(options), '-f', file, '--progress=plain', '--load', '--metadata-file', metadataFile],
       }),
+      imageIdsCommand: (references) => ({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', ...references] }),
     },
   };
 }
 
+export const DOCKER_PROBE = '{{.ID}}{{range .ClientInfo.Plugins}} {{.Name}}{{end}}';
+
 /** Whether docker answers, and whether its buildx plugin (BuildKit) does. */
 async function probeDocker(runner: ProcessRunner): Promise<{ answers: boolean; buildx: boolean }> {
-  const probe = await runner.run({ command: 'docker', args: ['info', '--format', '{{.ID}}'] });
+  // One call answers both: the daemon's id, and the CLI plugins docker found (each docker call costs a CLI start).
+  const probe = await runner.run({ command: 'docker', args: ['info', '--format', DOCKER_PROBE] });
   if (probe.exitCode !== 0) return { answers: false, buildx: false };
-  const buildx = await runner.run({ command: 'docker', args: ['buildx', 'version'] });
-  return { answers: true, buildx: buildx.exitCode === 0 };
+  return { answers: true, buildx: (probe.output.trim().split('\n').pop() ?? '').split(' ').includes('buildx') };
 }
 
 /** A named builder must exist: asked once, so a typo is reported before anything is built. */
@@ -106,7 +109,7 @@ async function checkBuilder(runner: ProcessRunner, { builder }: EngineOptions): 
   }
 }
 
-const NEEDS_BUILDX = "docker's buildx plugin does not answer (`docker buildx version`); install it (Debian: docker-buildx)";
+const NEEDS_BUILDX = 'docker has no buildx plugin (`docker info` lists none); install it (Debian: docker-buildx)';
 
 export const docker: EngineModule = {
   name: 'docker',

@@ -53,6 +53,8 @@ export interface GraphBuilder {
   file(targets: readonly GraphTarget[]): string;
   /** The call, reading `file`; it writes what it built to `metadataFile`. */
   command(file: string, metadataFile: string): Command;
+  /** One call for the ids of all the images built: one line each, in order. */
+  imageIdsCommand(references: readonly string[]): Command;
 }
 
 export interface Engine {

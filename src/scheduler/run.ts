@@ -180,12 +180,15 @@ async function graphBuild(steps: readonly BuildStep[], { update, record, logs, r
   const finishedAt = now();
   const timing = { finishedAt, durationMs: finishedAt - startedAt };
   if (result.exitCode === 0) for (const step of steps) built.add(step.name);
+  const imageIds = await graphImageIds(
+    steps.filter((step) => built.has(step.name)),
+    options,
+  );
   await Promise.all(
     steps.map(async (step) => {
       if (signal.aborted && !built.has(step.name)) return update(step.name, { status: 'cancelled', reason: 'interrupted', ...timing });
       if (built.has(step.name)) {
-        const inspected = await options.runner.run(engine.imageIdCommand(step.reference), { signal });
-        const imageId = inspected.exitCode === 0 ? inspected.output.trim().split('\n').pop() : undefined;
+        const imageId = imageIds.get(step.name);
         const found = imageId ? { imageId } : {};
         // Reported built as its export was read (with its own end time): only the image id is new.
         if (results.get(step.name)!.status === 'built') return record(step.name, found);
@@ -199,6 +202,20 @@ async function graphBuild(steps: readonly BuildStep[], { update, record, logs, r
     }),
   );
   return built;
+}
+
+/** The ids of the images a graph build made, asked in one call (one line each, in order); none when it fails. */
+async function graphImageIds(steps: readonly BuildStep[], { engine, runner, signal }: RunBuildOptions): Promise<Map<string, string>> {
+  if (steps.length === 0) return new Map();
+  const inspected = await runner.run(engine.graph!.imageIdsCommand(steps.map((step) => step.reference)), { signal });
+  const ids =
+    inspected.exitCode === 0
+      ? inspected.output
+          .trim()
+          .split('\n')
+          .filter((line) => line.startsWith('sha256:'))
+      : [];
+  return ids.length === steps.length ? new Map(steps.map((step, index) => [step.name, ids[index]!])) : new Map();
 }
 
 /** test: the image's tests, one after another; any failure fails the image (its children are skipped, it is not pushed). */

@@ -21,7 +21,7 @@ afterEach(() => rmSync(project, { recursive: true, force: true }));
 interface FakeOptions {
   /** Which engines answer their probe (`docker info`, `podman info`, `buildah version`). */
   answering?: readonly string[];
-  /** Whether `docker buildx version` answers. */
+  /** Whether docker's info lists the buildx plugin. */
   buildx?: boolean;
   /** Images whose build fails with exit code 3. */
   failing?: readonly string[];
@@ -49,7 +49,7 @@ function fakeRunner({ answering = ['docker', 'podman', 'buildah'], buildx = fals
       const [verb] = args;
       const target = args.at(-1)!;
       const name = (verb === 'build' ? args[args.indexOf('-t') + 1]! : target).replace(/^.*\/([^/:]+)(:[^/]*)?$/, '$1');
-      if (verb === 'info' || verb === 'version') return { exitCode: answering.includes(command.command) ? 0 : 1, output: '' };
+      if (verb === 'info' || verb === 'version') return { exitCode: answering.includes(command.command) ? 0 : 1, output: buildx ? 'id buildx\n' : 'id\n' };
       if (verb === 'buildx') return { exitCode: buildx ? 0 : 1, output: '' };
       if (verb === 'build') {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -203,6 +203,20 @@ describe('--dry-run', () => {
         .every((line) => line.startsWith('buildah ')),
     ).toBe(true);
     expect(fake.calls).toEqual([]);
+  });
+
+  test('--engine bake: the bake file is written, then one bake call, one inspect for all, and the pushes', async () => {
+    const result = await build(['--dry-run', '--push', '--engine', 'bake', 'chain-app']);
+    expect(result.code, result.stderr).toBe(0);
+    const bakeFile = join(project, '.build', 'bake.json');
+    expect(result.stdout.trimEnd().split('\n')).toEqual([
+      `# ${bakeFile}: the bake file of 3 target(s)`,
+      `docker buildx bake -f ${bakeFile} --progress=plain --load --metadata-file ${join(project, '.build', 'bake-metadata.json')}`,
+      `docker image inspect --format '{{.Id}}' ${['chain-base', 'chain-mpi', 'chain-app'].map(reference).join(' ')}`,
+      ...['chain-base', 'chain-mpi', 'chain-app'].map((name) => `docker push ${reference(name)}`),
+    ]);
+    const file = JSON.parse(readFileSync(bakeFile, 'utf8')) as { target: Record<string, { contexts?: Record<string, string> }> };
+    expect(file.target['chain-app']!.contexts).toEqual({ [reference('chain-mpi')]: 'target:chain-mpi' });
   });
 
   test('MLRUN_BASE_REGISTRY rewrites every external base; --base-registry beats it', async () => {

@@ -260,23 +260,25 @@ describe('other commands', () => {
     });
   });
 
-  test('each engine is probed through the runner: docker by `info` then `buildx version`, podman by `info`, buildah by `version`', async () => {
+  test('each engine is probed through the runner: docker by one `info` (its id and its CLI plugins), podman by `info`, buildah by `version`', async () => {
     const asked: Command[] = [];
-    const answering = (answers: Record<string, number>): ProcessRunner => ({
+    /** Answers `command args[0]` with an exit code, or with [exit code, output]. */
+    const answering = (answers: Record<string, number | [number, string]>): ProcessRunner => ({
       run: async (command) => {
         asked.push(command);
-        return { exitCode: answers[`${command.command} ${command.args[0]}`] ?? 1, output: '' };
+        const answer = answers[`${command.command} ${command.args[0]}`] ?? 1;
+        return typeof answer === 'number' ? { exitCode: answer, output: '' } : { exitCode: answer[0], output: answer[1] };
       },
     });
-    expect((await docker.detect(answering({ 'docker info': 0, 'docker buildx': 0 }), {}))?.label).toBe('docker (BuildKit)');
-    expect((await docker.detect(answering({ 'docker info': 0 }), {}))?.label).toBe('docker (classic builder)');
-    expect(await docker.detect(answering({}), {})).toBeUndefined();
+    expect((await docker.detect(answering({ 'docker info': [0, 'ad3de290 compose buildx\n'] }), {}))?.label).toBe('docker (BuildKit)');
+    expect((await docker.detect(answering({ 'docker info': [0, 'ad3de290 compose\n'] }), {}))?.label).toBe('docker (classic builder)');
+    // A plugin whose name merely contains buildx is not buildx.
+    expect((await docker.detect(answering({ 'docker info': [0, 'ad3de290 buildx-old\n'] }), {}))?.label).toBe('docker (classic builder)');
+    expect(await docker.detect(answering({ 'docker info': [1, ' buildx\n'] }), {})).toBeUndefined();
     expect((await podman.detect(answering({ 'podman info': 0 }), {}))?.name).toBe('podman');
     expect((await buildah.detect(answering({ 'buildah version': 0 }), {}))?.name).toBe('buildah');
-    expect(asked.slice(0, 2)).toEqual([
-      { command: 'docker', args: ['info', '--format', '{{.ID}}'] },
-      { command: 'docker', args: ['buildx', 'version'] },
-    ]);
+    expect(asked[0]).toEqual({ command: 'docker', args: ['info', '--format', '{{.ID}}{{range .ClientInfo.Plugins}} {{.Name}}{{end}}'] });
+    expect(asked.filter((command) => command.command === 'docker')).toHaveLength(4);
     expect(asked.find((command) => command.command === 'buildah')).toEqual({ command: 'buildah', args: ['version'] });
     // podman's info has no `.ID` (docker's has): asking for it made podman exit 125, so it never answered.
     expect(asked.find((command) => command.command === 'podman')).toEqual({ command: 'podman', args: ['info', '--format', '{{.Host.OS}}'] });
@@ -295,15 +297,15 @@ describe('other commands', () => {
   });
 
   test('docker-classic and bake are asked for by name; each checks what it needs', async () => {
-    const runner = (answers: Record<string, number>): ProcessRunner => ({
-      run: async (command) => ({ exitCode: answers[`${command.command} ${command.args.slice(0, 2).join(' ')}`] ?? 1, output: '' }),
+    const runner = (answers: Record<string, number>, plugins = 'buildx'): ProcessRunner => ({
+      run: async (command) => ({ exitCode: answers[`${command.command} ${command.args.slice(0, 2).join(' ')}`] ?? 1, output: `id ${plugins}\n` }),
     });
-    const withBuildx = runner({ 'docker info --format': 0, 'docker buildx version': 0, 'docker buildx inspect': 0 });
+    const withBuildx = runner({ 'docker info --format': 0, 'docker buildx inspect': 0 });
     expect((await detectEngine('docker-classic', withBuildx)).label).toBe('docker (classic builder)');
     expect((await detectEngine('bake', withBuildx)).label).toBe('docker buildx bake');
     expect((await detectEngine('bake', withBuildx, { builder: 'farm' })).label).toBe('docker buildx bake (builder farm)');
-    await expect(detectEngine('bake', runner({ 'docker info --format': 0 }))).rejects.toThrow(
-      "--engine bake: docker's buildx plugin does not answer (`docker buildx version`); install it (Debian: docker-buildx)",
+    await expect(detectEngine('bake', runner({ 'docker info --format': 0 }, 'compose'))).rejects.toThrow(
+      '--engine bake: docker has no buildx plugin (`docker info` lists none); install it (Debian: docker-buildx)',
     );
     await expect(dockerClassic.detect(withBuildx, { builder: 'farm' })).rejects.toThrow('--builder farm: the classic builder has no buildx builders');
     await expect(podman.detect(withBuildx, { builder: 'farm' })).rejects.toThrow('--builder farm: podman has no buildx builders; use --engine docker or bake');
@@ -315,7 +317,7 @@ describe('other commands', () => {
     const noBuilder: ProcessRunner = {
       run: async (command) => {
         asked.push(command.args.join(' '));
-        return { exitCode: command.args[1] === 'inspect' ? 1 : 0, output: '' };
+        return { exitCode: command.args[1] === 'inspect' ? 1 : 0, output: 'id buildx\n' };
       },
     };
     await expect(docker.detect(noBuilder, { builder: 'farm' })).rejects.toThrow(
@@ -324,8 +326,8 @@ describe('other commands', () => {
     await expect(bake.detect(noBuilder, { builder: 'farm' })).rejects.toThrow('no such buildx builder');
     expect(asked).toContain('buildx inspect farm');
     await expect(
-      docker.detect({ run: async (command) => ({ exitCode: command.args[0] === 'info' ? 0 : 1, output: '' }) }, { builder: 'farm' }),
-    ).rejects.toThrow("--builder farm: docker's buildx plugin does not answer");
+      docker.detect({ run: async (command) => ({ exitCode: command.args[0] === 'info' ? 0 : 1, output: 'id\n' }) }, { builder: 'farm' }),
+    ).rejects.toThrow('--builder farm: docker has no buildx plugin');
   });
 });
 

@@ -834,6 +834,7 @@ describe('a graph build (bake)', () => {
   function baking(lines: string[], exitCode: number) {
     const written: Record<string, string> = {};
     const bakeCalls: Command[] = [];
+    const inspections: Command[] = [];
     const runner: ProcessRunner = {
       run: async (command, options = {}) => {
         if (command.args[1] === 'bake') {
@@ -842,7 +843,15 @@ describe('a graph build (bake)', () => {
           return { exitCode, output: lines.join('\n') };
         }
         if (command.args[0] === 'push') return { exitCode: 0, output: dockerPushOutput(imageName(command.args[1]!)) };
-        return { exitCode: 0, output: `sha256:id-${imageName(command.args.at(-1)!)}\n` };
+        inspections.push(command);
+        // `docker image inspect --format {{.Id}} REF…`: a line per reference.
+        return {
+          exitCode: 0,
+          output: command.args
+            .slice(4)
+            .map((reference) => `sha256:id-${imageName(reference)}\n`)
+            .join(''),
+        };
       },
     };
     const plan = planOf(CHAIN, { push: true });
@@ -857,7 +866,7 @@ describe('a graph build (bake)', () => {
       readTextFile: (path) => DOCKERFILES[path],
       pushRetryDelaysMs: [],
     });
-    return { done, written, bakeCalls, events, logs };
+    return { done, written, bakeCalls, inspections, events, logs };
   }
   const exported = (id: number, target: string) => [`#${id} [${target}] exporting to image`, `#${id} DONE 0.1s`];
 
@@ -881,6 +890,8 @@ describe('a graph build (bake)', () => {
     expect(Object.keys(file.target)).toEqual(['core', 'app', 'plugin', 'tool', 'site']);
     expect(file.target.plugin!.contexts).toEqual({ 'mlrun/app:1.7.0': 'target:app' });
     expect(results.find((result) => result.name === 'app')!.imageId).toBe('sha256:id-app');
+    // One inspect for every image built.
+    expect(run.inspections).toHaveLength(1);
     // Reported built once each, as its export was read.
     expect(run.events.filter((event) => event.status === 'built').map((event) => event.name)).toEqual(['core', 'app', 'plugin', 'tool', 'site']);
     expect(run.events).toContainEqual({ name: 'core', status: 'building', step: '2/2 RUN echo core  && sync' });

@@ -68,10 +68,10 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
     const file = join(buildDir, 'bake.json');
     lines.push(`# ${file}: the bake file of ${plan.steps.length} target(s)`, formatCommand(engine.graph.command(file, join(buildDir, 'bake-metadata.json'))));
   }
+  if (engine.graph) lines.push(formatCommand(engine.graph.imageIdsCommand(plan.steps.map((step) => step.reference))));
   for (const step of plan.steps) {
     if (step.pullForCache) lines.push(`${formatCommand(engine.pullCommand(step.pullForCache))} || true`);
-    if (!engine.graph) lines.push(formatCommand(engine.buildCommand(step)));
-    lines.push(formatCommand(engine.imageIdCommand(step.reference)));
+    if (!engine.graph) lines.push(formatCommand(engine.buildCommand(step)), formatCommand(engine.imageIdCommand(step.reference)));
     if (step.phases.includes('push')) lines.push(formatCommand(engine.pushCommand(step.reference, join(buildDir, 'digests', step.name))));
     if (step.pushCacheAs)
       lines.push(
