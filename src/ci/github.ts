@@ -72,7 +72,7 @@ function matrixOf(units: readonly Unit[]): Record<string, string>[] | undefined 
 }
 
 const buildCommand = (manifest: string, args: string) =>
-  `npx mlrun-images build -f ${manifest} ${args} \${MLRUN_IMAGES_CACHE:+--cache-to "$MLRUN_IMAGES_CACHE"} $([ "$PUSH" = true ] && echo --push)`.replace(
+  `npx --no-install mlrun-images build -f ${manifest} ${args} \${MLRUN_IMAGES_CACHE:+--cache-to "$MLRUN_IMAGES_CACHE"} $([ "$PUSH" = true ] && echo --push)`.replace(
     / {2,}/g,
     ' ',
   );
