@@ -71,8 +71,9 @@ function matrixOf(units: readonly Unit[]): Record<string, string>[] | undefined 
   return units.map((unit) => ({ ...unit.variant }));
 }
 
+// The shared cache is written (and read) only by runs that logged in: those that push.
 const buildCommand = (manifest: string, args: string) =>
-  `npx --no-install mlrun-images build -f ${manifest} ${args} \${MLRUN_IMAGES_CACHE:+--cache-to "$MLRUN_IMAGES_CACHE"} $([ "$PUSH" = true ] && echo --push)`.replace(
+  `npx --no-install mlrun-images build -f ${manifest} ${args} $([ "$PUSH" = true ] && echo --push \${MLRUN_IMAGES_CACHE:+--cache-to "$MLRUN_IMAGES_CACHE"})`.replace(
     / {2,}/g,
     ' ',
   );
@@ -107,7 +108,8 @@ export function githubWorkflow(set: FamilySet, { bake, manifest }: WorkflowOptio
             }
           : {}),
         steps: [
-          ...commonSteps(set, [image]),
+          // Without --no-deps (runs that do not push) the job builds the ancestors too, from their sources.
+          ...commonSteps(set, family.graph.ancestorsOf(image).concat(image)),
           {
             name: `Build ${image}`,
             // Pushed runs build on the parent its job pushed; the others build the parent again, from the shared cache.

@@ -4,6 +4,8 @@
  * `docker buildx bake -f FILE` reads it as it is (buildx 0.13's JSON form: cache entries are lists of strings).
  */
 import { relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { formatReference, parseReference } from '../reference.js';
 import type { GraphTarget } from './engine.js';
 
 export interface BakeTarget {
@@ -32,6 +34,35 @@ export interface BakeFile {
 const literal = (text: string) => text.replaceAll('${', () => '$${');
 const literals = (values: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(values).map(([name, value]) => [name, literal(value)]));
 
+/**
+ * The name BuildKit looks a `FROM` up by among the named contexts: the familiar form (no `docker.io/`, no `library/`,
+ * no `:latest`). A key in another form is never matched, and the child would be built on the registry's image.
+ */
+export function namedContextKey(reference: string): string {
+  const parsed = parseReference(reference);
+  if (!parsed.ok) return reference;
+  const { registry, path, tag, digest } = parsed.reference;
+  const onHub = registry === undefined || registry === 'docker.io' || registry === 'index.docker.io';
+  return formatReference({
+    ...(onHub ? {} : { registry }),
+    path: onHub ? path.replace(/^library\//, '') : path,
+    ...(tag !== undefined && !(tag === 'latest' && digest === undefined) ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  });
+}
+
+/** bake's target and group names: letters, digits, `_` and `-`; `default` is the group of everything. */
+const BAKE_NAME = /^[A-Za-z0-9_-]+$/;
+
+function checkTargetName(name: string): void {
+  if (!BAKE_NAME.test(name)) {
+    throw new UsageError(
+      `the image \`${name}\` cannot be a bake target: bake allows letters, digits, _ and - in names; rename it in the manifest or build with another engine`,
+    );
+  }
+  if (name === 'default') throw new UsageError("an image named `default` cannot be a bake target: bake's `default` group builds everything; rename it");
+}
+
 const isRemote = (context: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || context.startsWith('git@');
 
 export interface BakeFileOptions {
@@ -49,6 +80,7 @@ export function bakeFile(targets: readonly GraphTarget[], { folder, imageOf = (n
   const byName = new Map(targets.map((target) => [target.name, target]));
   const target: Record<string, BakeTarget> = {};
   for (const each of targets) {
+    checkTargetName(each.name);
     const local = (path: string) => (folder === undefined ? resolve(path) : relative(folder, resolve(path)) || '.');
     const context = isRemote(each.context) ? each.context : local(each.context);
     // A local Dockerfile is named from the context, as bake reads it (absolute ones as they are); with a git context, by its absolute path.
@@ -59,7 +91,7 @@ export function bakeFile(targets: readonly GraphTarget[], { folder, imageOf = (n
       dockerfile,
       args: literals(each.buildArgs),
       // The Dockerfile says `FROM ${BASE_IMAGE}` with the parent's reference: bake gives that name the parent target.
-      ...(parent ? { contexts: { [parent.reference]: `target:${parent.name}` } } : {}),
+      ...(parent ? { contexts: { [namedContextKey(parent.reference)]: `target:${parent.name}` } } : {}),
       tags: [each.reference],
       ...(Object.keys(each.labels).length > 0 ? { labels: literals(each.labels) } : {}),
       ...(each.cacheFrom.length > 0 ? { 'cache-from': each.cacheFrom.map(literal) } : {}),

@@ -37,9 +37,10 @@ export function podmanEngine(): Engine {
     imageIdCommand: (reference) => ({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
     ...ociTransfers('podman'),
     testRuntime: (runner) => containerCliRuntime('podman', runner),
-    // A build's working containers are buildah's: `--external` lists them.
+    // A build's working containers are buildah's: `--external` lists them, and only they have no state podman knows
+    // (`unknown`): containers podman runs are never touched.
     buildContainers: {
-      list: { command: 'podman', args: ['ps', '--all', '--quiet', '--external'] },
+      list: { command: 'podman', args: ['ps', '--all', '--quiet', '--external', '--filter', 'status=unknown'] },
       remove: (ids) => ({ command: 'podman', args: ['rm', '--force', ...ids] }),
     },
   };

@@ -180,6 +180,7 @@ async function graphBuild(steps: readonly BuildStep[], { update, record, logs, r
   const finishedAt = now();
   const timing = { finishedAt, durationMs: finishedAt - startedAt };
   if (result.exitCode === 0) for (const step of steps) built.add(step.name);
+  if (failed) built.delete(failed.target);
   const imageIds = await graphImageIds(
     steps.filter((step) => built.has(step.name)),
     options,
@@ -187,6 +188,8 @@ async function graphBuild(steps: readonly BuildStep[], { update, record, logs, r
   await Promise.all(
     steps.map(async (step) => {
       if (signal.aborted && !built.has(step.name)) return update(step.name, { status: 'cancelled', reason: 'interrupted', ...timing });
+      // Failed after its image was exported (its cache export, say): it failed.
+      if (failed?.target === step.name) return update(step.name, { status: 'failed', reason: `${commandName(command)} failed: ${failed.message}`, ...timing });
       if (built.has(step.name)) {
         const imageId = imageIds.get(step.name);
         const found = imageId ? { imageId } : {};
@@ -194,10 +197,12 @@ async function graphBuild(steps: readonly BuildStep[], { update, record, logs, r
         if (results.get(step.name)!.status === 'built') return record(step.name, found);
         return update(step.name, { status: 'built', ...timing, ...found });
       }
-      if (failed?.target === step.name) return update(step.name, { status: 'failed', reason: `${commandName(command)} failed: ${failed.message}`, ...timing });
       // Built on the image that failed: the scheduler skips it as it skips any child of a failed image.
       if (failed && descendsFrom(step, failed.target)) return;
-      const why = failed ? `BuildKit stopped every build when \`${failed.target}\` failed` : `${commandName(command)} exited with ${result.exitCode}`;
+      // No target named: what went wrong is in the whole run's log.
+      const why = failed
+        ? `BuildKit stopped every build when \`${failed.target}\` failed`
+        : `${commandName(command)} exited with ${result.exitCode} (its whole output: ${whole.path})`;
       return update(step.name, { status: failed ? 'skipped' : 'failed', reason: why, ...timing });
     }),
   );

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { bakeFile, namedContextKey } from '../../src/engines/bake-file.js';
 import { bakeProgress, dockerfileInstructions } from '../../src/engines/bake-progress.js';
+import type { GraphTarget } from '../../src/engines/engine.js';
 
 const CHAIN = [
   { name: 'base', instructions: ['FROM ${BASE_IMAGE}', 'RUN apt-get update && apt-get install -y openmpi-bin'] },
@@ -58,5 +60,41 @@ describe('dockerfileInstructions', () => {
       'RUN echo a && echo b',
       'CMD ["x"]',
     ]);
+  });
+});
+
+describe('the bake file', () => {
+  const target = (name: string, reference: string, parent?: string): GraphTarget => ({
+    name,
+    reference,
+    ...(parent ? { parent } : {}),
+    dockerfile: '/w/Dockerfile',
+    context: '/w',
+    buildArgs: {},
+    labels: {},
+    cacheFrom: [],
+    cacheTo: [],
+    noCache: false,
+    pull: false,
+  });
+
+  test.each([
+    ['docker.io/mlrun/mlrun:1.7.0', 'mlrun/mlrun:1.7.0'],
+    ['index.docker.io/library/python:3.11', 'python:3.11'],
+    ['mlrun/mlrun:latest', 'mlrun/mlrun'],
+    ['mlrun/mlrun:latest@sha256:' + 'a'.repeat(64), `mlrun/mlrun:latest@sha256:${'a'.repeat(64)}`],
+    ['quay.io/mlrun/mlrun:1.7.0', 'quay.io/mlrun/mlrun:1.7.0'],
+    ['127.0.0.1:5000/library/x:1', '127.0.0.1:5000/library/x:1'],
+  ])('a parent %s is a named context under the name BuildKit looks FROM up by: %s', (reference, key) => {
+    expect(namedContextKey(reference)).toBe(key);
+    const file = bakeFile([target('core', reference), target('app', 'mlrun/app:1', 'core')], {});
+    expect(file.target.app!.contexts).toEqual({ [key]: 'target:core' });
+  });
+
+  test.each([
+    ['ml.base', 'the image `ml.base` cannot be a bake target: bake allows letters, digits, _ and - in names'],
+    ['default', "an image named `default` cannot be a bake target: bake's `default` group builds everything; rename it"],
+  ])('an image named %s is refused with what to do', (name, message) => {
+    expect(() => bakeFile([target(name, 'x/y:1')], {})).toThrow(message);
   });
 });

@@ -331,6 +331,18 @@ describe('other commands', () => {
   });
 });
 
+describe('working containers an interrupted build leaves', () => {
+  test('podman lists only build (storage) containers, never one it runs; buildah its working containers', () => {
+    expect(PODMAN.buildContainers!.list).toEqual({ command: 'podman', args: ['ps', '--all', '--quiet', '--external', '--filter', 'status=unknown'] });
+    expect(PODMAN.buildContainers!.remove(['a', 'b'])).toEqual({ command: 'podman', args: ['rm', '--force', 'a', 'b'] });
+    expect(BUILDAH.buildContainers!.list).toEqual({ command: 'buildah', args: ['containers', '--quiet'] });
+    expect(BUILDAH.buildContainers!.remove(['a'])).toEqual({ command: 'buildah', args: ['rm', 'a'] });
+    // docker removes its own build containers.
+    expect(DOCKER_BUILDKIT.buildContainers).toBeUndefined();
+    expect(DOCKER_CLASSIC.buildContainers).toBeUndefined();
+  });
+});
+
 describe('stepFromOutput', () => {
   test('BuildKit lines', () => {
     expect(stepFromOutput('#7 [2/4] RUN apt-get update')).toBe('2/4 RUN apt-get update');

@@ -921,6 +921,14 @@ describe('a graph build (bake)', () => {
   test('an engine failure with no target named fails every image not built, with the exit code', async () => {
     const results = await baking(['ERROR: failed to dial the builder'], 1).done;
     expect(statuses(results)).toEqual({ core: 'failed', app: 'failed', plugin: 'failed', tool: 'failed', site: 'failed' });
-    for (const result of results) expect(result.reason!.split('\n')[0]).toBe('docker buildx bake exited with 1');
+    for (const result of results) expect(result.reason!.split('\n')[0]).toBe('docker buildx bake exited with 1 (its whole output: /logs/_bake.log)');
+  });
+
+  test('an image that fails after its export (its cache export, say) is failed, and its children skipped', async () => {
+    const failing = ['#12 [app] exporting cache to registry', '#12 ERROR: unauthorized'];
+    const results = await baking([...exported(2, 'core'), ...exported(3, 'app'), ...failing], 1).done;
+    expect(statuses(results)).toMatchObject({ core: 'pushed', app: 'failed', plugin: 'skipped' });
+    expect(results.find((result) => result.name === 'app')!.reason!.split('\n')[0]).toBe('docker buildx bake failed: unauthorized');
+    expect(results.find((result) => result.name === 'plugin')!.reason).toBe('`app` failed');
   });
 });
