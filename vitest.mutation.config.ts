@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// The unit tests Stryker runs against each mutant (npm run test:mutation): the pure modules' tests only. The CLI,
-// golden, engine and fuzz tests read the built command, files or a real engine, and take too long per mutant.
+// The tests Stryker runs against each mutant (npm run test:mutation): the pure modules' tests and the hostile-input
+// table (in-process CLI runs). The CLI, golden, engine and fuzz tests read the built command, files or a real engine,
+// and take too long per mutant.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -9,7 +10,6 @@ export default defineConfig({
       'test/e2e/**',
       'test/cli/**',
       'test/fuzz.test.ts',
-      'test/hardening.test.ts',
       'test/golden.test.ts',
       'test/docs.test.ts',
       'test/structure.test.ts',
