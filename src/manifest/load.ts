@@ -57,12 +57,17 @@ function checkSize(file: string, text: string): void {
 }
 
 /** YAML syntax errors and duplicate keys, each at its place. */
+const SOURCE_AFTER_PROBLEM = 1024;
+
 function yamlProblems(document: Document, text: string, at: Locate): Diagnostic[] {
+  // What follows a problem is read for the key it names: a bounded slice, so many problems stay linear.
+  const after = (offset: number) => text.slice(offset, offset + SOURCE_AFTER_PROBLEM);
   const problems: Diagnostic[] = document.errors.map((error) => ({
     location: at(error.code === 'MISSING_CHAR' || error.code === 'BAD_INDENT' ? (unclosedOpener(document, error.pos[0]) ?? error.pos[0]) : error.pos[0]),
-    message: describeYamlError(error.code, error.message, text.slice(error.pos[0])),
+    message: describeYamlError(error.code, error.message, after(error.pos[0])),
   }));
-  problems.push(...keyProblems(document).map(({ offset, code }) => ({ location: at(offset), message: describeYamlError(code, '', text.slice(offset)) })));
+  // Not push(...list): hundreds of thousands of duplicate keys would overflow the call stack.
+  for (const { offset, code } of keyProblems(document)) problems.push({ location: at(offset), message: describeYamlError(code, '', after(offset)) });
   return problems.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
 }
 

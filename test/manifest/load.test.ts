@@ -175,3 +175,10 @@ describe('empty manifests', () => {
     expect(problemsOf(yaml('- version: 1'))).toEqual(['images.yaml:1:1: the manifest must be a mapping with `version: 1` and `images:`']);
   });
 });
+
+test('200,000 duplicate keys are 200,000 located problems, not a stack overflow', () => {
+  const text = `${yaml('version: 1', 'images:', '  a:', '    base: debian:12', '    env:')}${'      A: x\n'.repeat(200_000)}`;
+  const problems = problemsOf(text);
+  expect(problems).toHaveLength(199_999);
+  expect(problems[0]).toBe('images.yaml:7:7: duplicate key `A`: each key may appear once in a mapping');
+}, 60_000);
