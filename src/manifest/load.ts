@@ -5,6 +5,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   type Pair,
   parseDocument,
@@ -157,9 +158,43 @@ function locator(document: Document, at: Locate): ParsedManifest['locate'] {
   };
 }
 
+const LEXER_MARKERS = new Set(['\x02', '\x18', '\x1f']);
+
+/** Flow collections (`[`, `{`) nested deeper than this are refused before parsing. */
+export const MAX_FLOW_DEPTH = 100;
+
+/**
+ * Refuse, from yaml's lexer alone, what would cost the parser far more than a manifest ever needs: more values than
+ * the expanded-size bound allows, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
+ * parser's time and memory, and stops at the first such token.
+ */
+function checkTokens(file: string, text: string): void {
+  let offset = 0;
+  let scalars = 0;
+  let depth = 0;
+  let problem: string | undefined;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '\x1f') scalars++;
+    else if (token === '[' || token === '{') depth++;
+    else if (token === ']' || token === '}') depth--;
+    if (scalars > MAX_EXPANDED_NODES)
+      problem = `the manifest holds more than ${MAX_EXPANDED_NODES} values; no family needs that many: remove what is not needed`;
+    else if (depth > MAX_FLOW_DEPTH) problem = `invalid YAML: lists or mappings nested more than ${MAX_FLOW_DEPTH} deep; no manifest needs that`;
+    if (problem) break;
+    // The lexer's own markers (document, flow end, scalar) are not text of the file.
+    if (!LEXER_MARKERS.has(token)) offset += token.length;
+  }
+  if (!problem) return;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - before.lastIndexOf('\n');
+  throw new ManifestError([{ location: { file, line, col }, message: problem }]);
+}
+
 /** Parse manifest text into plain data that remembers where each value came from. */
 export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   checkSize(file, text);
+  checkTokens(file, text);
   const lineCounter = new LineCounter();
   // yaml's own uniqueKeys check compares each key with every earlier one (quadratic in a 5,000-image map); findDuplicateKeys uses a set.
   const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
