@@ -134,8 +134,7 @@ export const dockerClassic: EngineModule = {
   detectedByDefault: false,
   async detect(runner, options) {
     refuseBuilder('the classic builder', options);
-    const probe = await runner.run({ command: 'docker', args: ['info', '--format', '{{.ID}}'] });
-    return probe.exitCode === 0 ? dockerClassicEngine() : undefined;
+    return (await probeDocker(runner)).answers ? dockerClassicEngine() : undefined;
   },
   assumed: dockerClassicEngine,
 };

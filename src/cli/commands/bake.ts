@@ -7,7 +7,7 @@ import { compareOutput, writeOwnFile } from '../files.js';
 import { type Invocation, stringOption } from '../invocation.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 import { runnerOf } from '../run-plan.js';
-import { buildFlags, gitRevision, planOf, sourcesOf } from './build.js';
+import { buildFlags, checkCacheTo, gitRevision, planOf, sourcesOf } from './build.js';
 
 export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const { family, set, templates } = loadProject(invocation, io);
@@ -15,6 +15,7 @@ export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<nu
   const lockFile = lockFor(invocation, family);
   const flags = { ...buildFlags(invocation, io), ...(lockFile ? { lock: lockFile.bases } : {}) };
   const sources = sourcesOf(set, flags, io);
+  if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
   // The bake file names the Dockerfiles of generated/: they must be what generate writes now.
   const generated = join(folder, 'generated');
   const shownGenerated = relative(io.cwd, generated) || '.';

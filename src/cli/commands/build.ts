@@ -83,7 +83,7 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
 }
 
 /** `--cache-to REPO`: a repository, without a tag (each image's cache is tagged with its name). */
-function checkCacheTo(repository: string): void {
+export function checkCacheTo(repository: string): void {
   const parsed = parseReference(repository);
   if (!parsed.ok || parsed.reference.tag !== undefined || parsed.reference.digest !== undefined) {
     throw new UsageError(`--cache-to ${repository}: expected a repository without a tag (each image's cache is REPO:<image>), like 127.0.0.1:5000/mlrun-cache`);
@@ -109,7 +109,6 @@ export interface PlanInputs {
 export function planOf(set: FamilySet, flags: BuildFlags, folder: string, io: CliIo, inputs: PlanInputs): BuildPlan {
   const { family } = set;
   const { env } = io;
-  if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
   const { sources } = inputs;
   return planBuild(set, {
     selected: flags.images,

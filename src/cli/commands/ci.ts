@@ -1,8 +1,8 @@
 /** `ci github`: write the family's GitHub Actions workflow. */
 import { join, relative, resolve } from 'node:path';
-import { githubWorkflow, WORKFLOW_MARKER } from '../../ci/github.js';
+import { githubWorkflow } from '../../ci/github.js';
 import { UsageError } from '../../errors.js';
-import { writeOwnFile } from '../files.js';
+import { GENERATED_MARKER, writeOwnFile } from '../files.js';
 import { flagOption, type Invocation, stringOption } from '../invocation.js';
 import { type CliIo, loadProject, manifestDir } from '../project.js';
 
@@ -19,7 +19,7 @@ export async function ciCommand(invocation: Invocation, io: CliIo): Promise<numb
   const shown = relative(io.cwd, out) || out;
   const manifest = relative(folder, invocation.manifestPath) || 'images.yaml';
   const text = githubWorkflow(set, { bake: flagOption(invocation, 'bake'), manifest });
-  const changed = await writeOwnFile(out, text, (existing) => existing.startsWith(WORKFLOW_MARKER), shown);
+  const changed = await writeOwnFile(out, text, (existing) => existing.startsWith(GENERATED_MARKER), shown);
   io.stdout.write(`${changed ? 'wrote' : 'kept'} ${shown}\n`);
   return 0;
 }
