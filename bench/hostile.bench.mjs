@@ -40,6 +40,9 @@ const CASES = {
   'flow lists nested 1,000,000 deep': () => `${header.trim()} ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}\n`,
   '4 MiB of invalid ports in one list': () => fill(`${header}  a:\n    base: debian:12\n    expose: [`, 'x', ']\n', ','),
   '4 MiB of duplicate keys': () => fill(`${header}  a:\n    base: debian:12\n    env:\n`, '      A: x\n'),
+  'aliases, just under the value limit': () =>
+    `version: 1\nanchors:\n  big: &big [${Array(1_000).fill('x').join(', ')}]\n  uses: [${Array(248_000).fill('*big').join(', ')}]\nimages:\n  a:\n    base: debian:12\n`,
+  'duplicate keys, just under the value limit': () => `${header}  a:\n    base: debian:12\n    env:\n${'      A: x\n'.repeat(124_000)}`,
   'one 4 MiB string': () => fill(`${header}  a:\n    base: debian:12\n    description: "`, 'x', '"\n'),
   'valid: 20,000 images with layers': () => {
     const lines = [];

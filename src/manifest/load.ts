@@ -1,4 +1,5 @@
 import {
+  type Alias,
   isAlias,
   isCollection,
   isMap,
@@ -72,8 +73,26 @@ function yamlProblems(document: Document, text: string, at: Locate): Diagnostic[
   return problems.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
 }
 
+/**
+ * Each alias's node: the last node before it with its anchor. Found in one walk (yaml's own lookup walks the document
+ * again for every alias, which is quadratic in their number); an alias with no anchor before it maps to undefined.
+ */
+type AliasTargets = Map<Alias, Node | undefined>;
+
+function aliasTargets(document: Document): AliasTargets {
+  const anchors = new Map<string, Node>();
+  const targets: AliasTargets = new Map();
+  visit(document, {
+    Node(_key, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor !== undefined) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
+}
+
 /** How many values the document holds with its aliases expanded; counting stops past the limit. */
-export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES): number {
+export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES, targets = aliasTargets(document)): number {
   const sizes = new WeakMap<object, number>();
   const sizeOf = (node: unknown): number => {
     if (node === null || typeof node !== 'object') return 1;
@@ -81,7 +100,7 @@ export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES): nu
     if (known !== undefined) return known;
     sizes.set(node, limit + 1); // an alias back into itself is as large as can be
     let size = 1;
-    if (isAlias(node)) size = sizeOf(node.resolve(document));
+    if (isAlias(node)) size = sizeOf(targets.get(node));
     else if (isPair(node)) size = sizeOf(node.key) + sizeOf(node.value);
     else if (isCollection(node)) for (const item of node.items) if (size <= limit) size += sizeOf(item);
     sizes.set(node, Math.min(size, limit + 1));
@@ -90,9 +109,22 @@ export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES): nu
   return sizeOf(document.contents);
 }
 
-/** The document as plain data; aliases that point nowhere or expand too far are refused. */
-function documentData(document: Document, text: string, at: Locate): unknown {
-  if (expandedSize(document) > MAX_EXPANDED_NODES) {
+/**
+ * The document as plain data, as yaml's `toJS` makes it (an aliased list or mapping is the same object at each alias),
+ * in one walk. Aliases that point nowhere or expand too far are refused.
+ */
+function documentData(document: Document, at: Locate): unknown {
+  const targets = aliasTargets(document);
+  const unresolved = [...targets].filter(([, target]) => target === undefined).map(([alias]) => alias);
+  if (unresolved.length > 0) {
+    throw new ManifestError(
+      unresolved.map((alias) => ({
+        location: at(alias.range?.[0] ?? 0),
+        message: `the alias \`*${alias.source}\` has no anchor \`&${alias.source}\` before it`,
+      })),
+    );
+  }
+  if (expandedSize(document, MAX_EXPANDED_NODES, targets) > MAX_EXPANDED_NODES) {
     throw new ManifestError([
       {
         location: at(0),
@@ -100,16 +132,27 @@ function documentData(document: Document, text: string, at: Locate): unknown {
       },
     ]);
   }
-  try {
-    return document.toJS({ maxAliasCount: -1 });
-  } catch (error) {
-    const unresolved = error instanceof ReferenceError ? /Unresolved alias[^:]*: (.+)$/.exec(error.message)?.[1] : undefined;
-    if (unresolved !== undefined) {
-      const offset = text.search(new RegExp(`\\*${unresolved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![^\\s,\\]}])`));
-      throw new ManifestError([{ location: at(Math.max(offset, 0)), message: `the alias \`*${unresolved}\` has no anchor \`&${unresolved}\` before it` }]);
+  const converted = new Map<Node, unknown>();
+  const dataOf = (node: unknown): unknown => {
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) return dataOf(targets.get(node));
+    if (!converted.has(node as Node)) converted.set(node as Node, convert(node as Node));
+    return converted.get(node as Node);
+  };
+  const convert = (node: Node): unknown => {
+    if (isScalar(node)) return node.value;
+    if (isSeq(node)) return node.items.map(dataOf);
+    const object: Record<string, unknown> = {};
+    for (const pair of (node as YAMLMap).items) {
+      const key = keyText(pair.key);
+      const value = dataOf(pair.value);
+      // `__proto__` as a key is a property like any other, not the object's prototype.
+      if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+      else object[key] = value;
     }
-    throw error;
-  }
+    return object;
+  };
+  return dataOf(document.contents);
 }
 
 /** A key as it becomes a property name in the data: `1`, `"1"` and `1.0`… each as JavaScript writes it. */
@@ -160,25 +203,37 @@ function locator(document: Document, at: Locate): ParsedManifest['locate'] {
 
 const LEXER_MARKERS = new Set(['\x02', '\x18', '\x1f']);
 
+/**
+ * A manifest may write at most this many values (keys, values and aliases, each counted once); parsing that many
+ * takes about 2 s. No family comes near it: 20,000 images with a layer each hold 140,000.
+ */
+export const MAX_WRITTEN_VALUES = 250_000;
+
+/** A token of yaml's lexer that is one value: a plain scalar (after its marker), a quoted one, an alias, a block scalar. */
+function isValueToken(token: string): boolean {
+  const first = token[0];
+  return token === '\x1f' || first === '"' || first === "'" || first === '*' || first === '|' || first === '>';
+}
+
 /** Flow collections (`[`, `{`) nested deeper than this are refused before parsing. */
 export const MAX_FLOW_DEPTH = 100;
 
 /**
- * Refuse, from yaml's lexer alone, what would cost the parser far more than a manifest ever needs: more values than
- * the expanded-size bound allows, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
+ * Refuse, from yaml's lexer alone, what would cost the parser far more than a manifest ever needs: more than
+ * MAX_WRITTEN_VALUES values, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
  * parser's time and memory, and stops at the first such token.
  */
 function checkTokens(file: string, text: string): void {
   let offset = 0;
-  let scalars = 0;
+  let values = 0;
   let depth = 0;
   let problem: string | undefined;
   for (const token of new Lexer().lex(text)) {
-    if (token === '\x1f') scalars++;
+    if (isValueToken(token)) values++;
     else if (token === '[' || token === '{') depth++;
     else if (token === ']' || token === '}') depth--;
-    if (scalars > MAX_EXPANDED_NODES)
-      problem = `the manifest holds more than ${MAX_EXPANDED_NODES} values; no family needs that many: remove what is not needed`;
+    if (values > MAX_WRITTEN_VALUES)
+      problem = `the manifest holds more than ${MAX_WRITTEN_VALUES} values (keys, values and aliases); no family needs that many: remove what is not needed`;
     else if (depth > MAX_FLOW_DEPTH) problem = `invalid YAML: lists or mappings nested more than ${MAX_FLOW_DEPTH} deep; no manifest needs that`;
     if (problem) break;
     // The lexer's own markers (document, flow end, scalar) are not text of the file.
@@ -204,7 +259,7 @@ export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   };
   const problems = yamlProblems(document, text, at);
   if (problems.length > 0) throw new ManifestError(problems);
-  const data = documentData(document, text, at);
+  const data = documentData(document, at);
   const sourceOf = (path: NodePath): string | undefined => {
     const node = document.getIn(path, true) as Node | undefined;
     return node?.range ? text.slice(node.range[0], node.range[1]).trim() : undefined;
