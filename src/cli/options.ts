@@ -2,7 +2,7 @@
  * The one table of command-line options: the parser, the usage text and the README's option tables all come from it.
  */
 
-export const COMMAND_NAMES = ['generate', 'list', 'graph', 'build', 'test', 'bake', 'ci', 'resolve', 'lint', 'lock'] as const;
+export const COMMAND_NAMES = ['generate', 'list', 'graph', 'build', 'status', 'test', 'bake', 'ci', 'resolve', 'lint', 'lock'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface OptionSpec {
@@ -73,7 +73,7 @@ export const OPTIONS = [
     name: 'engine',
     type: 'string',
     value: 'NAME',
-    commands: ['build', 'test'],
+    commands: ['build', 'test', 'status'],
     env: 'MLRUN_BUILD_ENGINE',
     help: 'docker, docker-classic, bake, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)',
     doc: '`docker`, `docker-classic`, `bake`, `podman` or `buildah` (see [Engines](#engines)); default the environment variable `MLRUN_BUILD_ENGINE`, else the first of docker, podman and buildah that answers. `docker` builds with BuildKit when its buildx plugin answers, else with the classic builder',
@@ -149,7 +149,7 @@ export const OPTIONS = [
     name: 'base-registry',
     type: 'string',
     value: 'PREFIX',
-    commands: ['build', 'lock', 'bake'],
+    commands: ['build', 'lock', 'bake', 'status', 'list'],
     env: 'MLRUN_BASE_REGISTRY',
     help: 'prefix every external base with PREFIX, a mirror (default: MLRUN_BASE_REGISTRY)',
     doc: "prefix every external `base` (and stage base) with PREFIX, as MLRun's vendor registry does: `--base-registry mirror.local:5000` builds `python:3.9-slim` from `mirror.local:5000/python:3.9-slim`. Default: `MLRUN_BASE_REGISTRY`. This is how air-gapped sites build",
@@ -159,9 +159,30 @@ export const OPTIONS = [
     type: 'string',
     value: 'FILE',
     path: true,
-    commands: ['build', 'test'],
-    help: 'write a summary: per image its reference, status, duration, image id and pushed digest',
-    doc: 'write a summary: per image its reference, status, duration, start and end, image id, pushed digest, log file',
+    commands: ['build', 'test', 'status'],
+    help: 'write a summary: per image its reference, status, duration, image id, pushed digest and input digest (`-`: standard output, for status)',
+    doc: 'write a summary: per image its reference, status, duration, start and end, image id, pushed digest, input digest, log file. For `status`: per image its reference, state, input digest, the digest found and why it is stale; `-` writes it to standard output instead of the table',
+  },
+  {
+    name: 'force',
+    type: 'boolean',
+    commands: ['build'],
+    help: 'build every selected image, also those the engine (or, with --push, the registry) has with the same inputs',
+    doc: 'build every selected image, also those whose image already carries the same input digest (see [Incremental builds](#incremental-builds)); `--no-cache` implies it',
+  },
+  {
+    name: 'changed-since',
+    type: 'string',
+    value: 'REF',
+    commands: ['build', 'list', 'status'],
+    help: 'only the images whose inputs changed since the git commit REF, and the images built on them',
+    doc: 'only the images whose input digest differs from the one the manifest at git commit `REF` gives (the images built on them follow); decided without an engine. `build` builds exactly those, on their unchanged parents as they are (as `--no-deps` does)',
+  },
+  {
+    name: 'remote',
+    type: 'boolean',
+    commands: ['status'],
+    help: 'compare with the images in their registry instead of the local engine',
   },
   {
     name: 'test',

@@ -9,6 +9,16 @@ export function buildahEngine(): Engine {
     capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: false, exportsCache: false },
     buildCommand: (request: BuildRequest): Command => ({ command: 'buildah', args: ['build', '--layers', ...ociBuildArgs(request)] }),
     imageIdCommand: (reference) => ({ command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', reference] }),
+    // buildah inspects one image a call: one shell runs them all, printing the lines docker and podman print.
+    labelCommand: (references, label) => ({
+      command: 'sh',
+      args: [
+        '-c',
+        `for reference; do value=$(buildah inspect --type image --format '{{index .OCIv1.Config.Labels "${label}"}}' "$reference" 2>/dev/null) && printf '["%s"]\\t%s\\n' "$reference" "$value"; done`,
+        'sh',
+        ...references,
+      ],
+    }),
     ...ociTransfers('buildah'),
     testRuntime: (runner) => buildahRuntime(runner, tlsVerifyFlag),
     buildContainers: {

@@ -8,6 +8,7 @@ import {
   type Engine,
   type EngineModule,
   type EngineOptions,
+  labelFormat,
   refuseBuilder,
 } from './engine.js';
 import type { ProcessRunner } from './process.js';
@@ -16,12 +17,13 @@ import { containerCliRuntime } from './test-runtime.js';
 const builderFlag = ({ builder }: EngineOptions) => (builder ? ['--builder', builder] : []);
 
 /** What every docker engine shares: push, pull, tag, inspect and running tests, through the docker CLI. */
-function dockerCli(): Pick<Engine, 'pushCommand' | 'pullCommand' | 'tagCommand' | 'imageIdCommand' | 'pushedDigest' | 'testRuntime'> {
+function dockerCli(): Pick<Engine, 'pushCommand' | 'pullCommand' | 'tagCommand' | 'imageIdCommand' | 'labelCommand' | 'pushedDigest' | 'testRuntime'> {
   return {
     pushCommand: (reference) => ({ command: 'docker', args: ['push', reference] }),
     pullCommand: (reference) => ({ command: 'docker', args: ['pull', reference] }),
     tagCommand: (reference, target) => ({ command: 'docker', args: ['tag', reference, target] }),
     imageIdCommand: (reference) => ({ command: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
+    labelCommand: (references, label) => ({ command: 'docker', args: ['image', 'inspect', '--format', labelFormat(label), ...references] }),
     /** docker push prints `TAG: digest: sha256:… size: N`. */
     pushedDigest: (output) => /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1],
     testRuntime: (runner) => containerCliRuntime('docker', runner),

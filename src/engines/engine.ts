@@ -68,6 +68,11 @@ export interface Engine {
   /** Give a built image another reference (MLRun's cache image). */
   tagCommand(reference: string, target: string): Command;
   imageIdCommand(reference: string): Command;
+  /**
+   * One call for one label of many local images: a line `<the image's names as JSON>\t<the label's value>` for each
+   * image there, in the order asked, none for an image that is not (see labelsFromOutput).
+   */
+  labelCommand(references: readonly string[], label: string): Command;
   /** The digest a successful push reports: in its output, or in the digest file it wrote. */
   pushedDigest(output: string, readDigestFile: () => string | undefined): string | undefined;
   /** How it runs image tests, through the runner. */
@@ -150,4 +155,53 @@ export function formatCommand({ command, args, env }: Command): string {
     .map(([name, value]) => `${name}=${shellWord(value)} `)
     .join('');
   return `${prefix}${[command, ...args].map(shellWord).join(' ')}`;
+}
+
+/** docker's and podman's inspect format for labelCommand: the image's names, a tab, the label. */
+export const labelFormat = (label: string) => `{{json .RepoTags}}\t{{index .Config.Labels "${label}"}}`;
+
+/** A reference as the engines list it, written out in full: `docker.io/library/python:latest`. */
+function fullName(reference: string): string | undefined {
+  const parsed = parseReference(reference);
+  if (!parsed.ok) return undefined;
+  const { registry = 'docker.io', path, tag = 'latest' } = parsed.reference;
+  const fullPath = registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
+  return `${registry}/${fullPath}:${tag}`;
+}
+
+/**
+ * The label of each reference from a labelCommand's standard output: its value ('' when the image has none), or
+ * undefined when the engine has no image by that name. Lines come in the order asked, one per image found; podman
+ * lists an image tagged without a registry under `localhost/`.
+ */
+export function labelsFromOutput(references: readonly string[], output: string): Map<string, string | undefined> {
+  const lines = output
+    .split('\n')
+    .filter((line) => line.startsWith('['))
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      let names: unknown;
+      try {
+        names = JSON.parse(tab === -1 ? line : line.slice(0, tab));
+      } catch {
+        names = [];
+      }
+      const full = new Set((Array.isArray(names) ? names : []).filter((name): name is string => typeof name === 'string').map((name) => fullName(name)));
+      return { full, value: tab === -1 ? '' : line.slice(tab + 1).trim() };
+    });
+  const found = new Map<string, string | undefined>();
+  let next = 0;
+  for (const reference of references) {
+    const line = lines[next];
+    const parsed = parseReference(reference);
+    const local = parsed.ok && parsed.reference.registry === undefined ? fullName(`localhost/${reference}`) : undefined;
+    const names = line?.full;
+    if (names && (names.has(fullName(reference)) || (local !== undefined && names.has(local)))) {
+      found.set(reference, line!.value === '<no value>' ? '' : line!.value);
+      next++;
+    } else {
+      found.set(reference, undefined);
+    }
+  }
+  return found;
 }

@@ -1,5 +1,15 @@
 import { containerCliRuntime } from './test-runtime.js';
-import { buildArgFlags, type BuildRequest, type Command, type Engine, type EngineModule, refuseBuilder, isLoopbackRegistry, withoutTag } from './engine.js';
+import {
+  buildArgFlags,
+  type BuildRequest,
+  type Command,
+  type Engine,
+  type EngineModule,
+  isLoopbackRegistry,
+  labelFormat,
+  refuseBuilder,
+  withoutTag,
+} from './engine.js';
 
 /** `--tls-verify=false` for a plain-HTTP loopback registry, which podman and buildah refuse otherwise. */
 export function tlsVerifyFlag(reference: string): string[] {
@@ -35,6 +45,7 @@ export function podmanEngine(): Engine {
     capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: true, exportsCache: false },
     buildCommand: (request: BuildRequest): Command => ({ command: 'podman', args: ['build', ...ociBuildArgs(request)] }),
     imageIdCommand: (reference) => ({ command: 'podman', args: ['image', 'inspect', '--format', '{{.Id}}', reference] }),
+    labelCommand: (references, label) => ({ command: 'podman', args: ['image', 'inspect', '--format', labelFormat(label), ...references] }),
     ...ociTransfers('podman'),
     testRuntime: (runner) => containerCliRuntime('podman', runner),
     // A build's working containers are buildah's: `--external` lists them, and only they have no state podman knows

@@ -299,36 +299,82 @@ class Resolution {
     );
   }
 
-  async resolve(asked: string): Promise<ResolvedDigest> {
-    const { origin, host, repository, tag } = this.target;
-    const url = `${origin}/v2/${repository}/manifests/${tag}`;
-    const headers: Record<string, string> = { Accept: ACCEPT.join(', ') };
-    let answer = await this.send(url, { headers }, `registry ${host}`);
+  /** The Authorization header a challenge asked for, kept for the requests after it. */
+  private authorization: string | undefined;
 
+  /** A GET of the registry, authorised as its challenge asks; a refusal is a RegistryError. */
+  private async get(url: string, accept: string): Promise<Answer> {
+    const { host } = this.target;
+    const headers = (authorization = this.authorization): Record<string, string> => ({
+      Accept: accept,
+      ...(authorization ? { Authorization: authorization } : {}),
+    });
+    let answer = await this.send(url, { headers: headers() }, `registry ${host}`);
     if (answer.status === 401) {
       const challenge = parseChallenge(answer.headers.get('www-authenticate') ?? '');
       let credentialsSent = false;
       if (challenge?.scheme === 'bearer') {
         const token = await this.token(challenge);
         credentialsSent = token.credentialsSent;
-        answer = await this.send(url, { headers: { ...headers, Authorization: `Bearer ${token.token}` } }, `registry ${host}`);
+        this.authorization = `Bearer ${token.token}`;
       } else if (challenge?.scheme === 'basic') {
         const basic = this.basicHeader();
         if (!basic) throw this.refused(false);
         credentialsSent = true;
-        answer = await this.send(url, { headers: { ...headers, Authorization: basic } }, `registry ${host}`);
+        this.authorization = basic;
       }
+      if (this.authorization !== undefined) answer = await this.send(url, { headers: headers() }, `registry ${host}`);
       if (answer.status === 401 || answer.status === 403) throw this.refused(credentialsSent);
     }
     if (answer.status === 403) throw this.refused(false);
-    if (answer.status === 404) throw this.fail(`${this.label}: no such image or tag on ${host}`);
     if (answer.status === 429) {
       throw this.fail(
         `${this.label}: ${host} answered 429 Too Many Requests (a pull rate limit; \`${this.loginCommand}\` may raise it): ${excerpt(answer.body)}`,
       );
     }
+    return answer;
+  }
+
+  private manifestUrl(reference: string): string {
+    return `${this.target.origin}/v2/${this.target.repository}/manifests/${reference}`;
+  }
+
+  async resolve(asked: string): Promise<ResolvedDigest> {
+    const { host, tag } = this.target;
+    const answer = await this.get(this.manifestUrl(tag), ACCEPT.join(', '));
+    if (answer.status === 404) throw this.fail(`${this.label}: no such image or tag on ${host}`);
     if (answer.status !== 200) throw this.fail(`${this.label}: ${host} answered ${answer.status}: ${excerpt(answer.body)}`);
     return this.manifest(asked, answer);
+  }
+
+  /**
+   * The labels of the image's configuration (of the `platform` manifest, for an index); undefined when the registry
+   * has no such tag.
+   */
+  async labels(platform: string): Promise<Record<string, string> | undefined> {
+    const { host, tag, origin, repository } = this.target;
+    const json = (answer: Answer, what: string): Record<string, unknown> => {
+      if (answer.status !== 200) throw this.fail(`${this.label}: ${host} answered ${answer.status} for its ${what}: ${excerpt(answer.body)}`);
+      try {
+        return JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        throw this.fail(`${this.label}: ${host} answered with a ${what} that is not JSON`);
+      }
+    };
+    const first = await this.get(this.manifestUrl(tag), ACCEPT.join(', '));
+    if (first.status === 404) return undefined;
+    let manifest = json(first, 'manifest');
+    if (Array.isArray(manifest.manifests)) {
+      const entries = platformsOf(manifest.manifests);
+      const chosen = entries.find((entry) => entry.platform === platform) ?? entries[0];
+      if (!chosen) throw this.fail(`${this.label}: ${host} has an image index without any platform's image`);
+      manifest = json(await this.get(this.manifestUrl(chosen.digest), ACCEPT.join(', ')), 'manifest');
+    }
+    const config = (manifest.config as { digest?: unknown } | undefined)?.digest;
+    if (typeof config !== 'string') throw this.fail(`${this.label}: ${host} answered with a manifest that names no configuration`);
+    const blob = json(await this.get(`${origin}/v2/${repository}/blobs/${config}`, '*/*'), 'image configuration');
+    const labels = (blob.config as { Labels?: unknown } | undefined)?.Labels;
+    return labels !== null && typeof labels === 'object' ? (labels as Record<string, string>) : {};
   }
 
   /** A bearer token from the realm a challenge names: anonymously, or with the configured credentials. */
@@ -453,4 +499,20 @@ export async function resolveDigest(reference: string, options: RegistryClientOp
   const target = registryTarget(registry, path, tag);
   const label = formatReference({ ...(registry ? { registry } : {}), path, tag: target.tag });
   return new Resolution(label, target, options).resolve(reference);
+}
+
+/**
+ * The labels of the image `reference` names in its registry (for an index, of its `platform` image, default
+ * linux/amd64); undefined when the registry has no such tag.
+ */
+export async function registryLabels(
+  reference: string,
+  options: RegistryClientOptions & { platform?: string } = {},
+): Promise<Record<string, string> | undefined> {
+  const parsed = parseReference(reference);
+  if (!parsed.ok) throw new RegistryError(`\`${reference}\` is not a valid image reference: ${parsed.problem}`);
+  const { registry, path, tag } = parsed.reference;
+  const target = registryTarget(registry, path, tag);
+  const label = formatReference({ ...(registry ? { registry } : {}), path, tag: target.tag });
+  return new Resolution(label, target, options).labels(options.platform ?? 'linux/amd64');
 }

@@ -72,6 +72,10 @@ export interface BuildStep extends BuildRequest {
   /** After the push, tag the image as this cache image and push it (MLRUN_PUSH_DOCKER_CACHE_IMAGE). */
   pushCacheAs?: string;
   phases: Phase[];
+  /** The input digest (scheduler/inputs.ts), also the image's `org.mlrun-images.inputs` label. */
+  inputs?: string;
+  /** Why it needs no build (`its image here has these inputs`): set when it was found up to date. */
+  upToDate?: string;
   /** What must hold inside the image (its own tests and its ancestors'). */
   tests: ImageTest[];
 }

@@ -34,8 +34,11 @@ export function plainReporter(out: Output, now: () => number): ProgressReporter 
   };
 }
 
+const STATUS_WIDTH = 10;
+
 const SYMBOLS: Record<ImageStatus, string> = {
   queued: '·',
+  'up to date': '=',
   building: '▸',
   built: '✓',
   testing: '▸',
@@ -57,7 +60,7 @@ export function terminalReporter(out: Output, now: () => number, columns: () => 
     const text = [...lines].map(([name, line]) => {
       const elapsed = line.started ? ` ${seconds((line.finished ?? now()) - line.started)}` : '';
       const detail = line.status === 'building' ? (line.step ?? '') : (line.reason?.split('\n')[0] ?? '');
-      return `${SYMBOLS[line.status]} ${name.padEnd(nameWidth)} ${line.status.padEnd(9)}${elapsed} ${detail}`.slice(0, width);
+      return `${SYMBOLS[line.status]} ${name.padEnd(nameWidth)} ${line.status.padEnd(STATUS_WIDTH)}${elapsed} ${detail}`.slice(0, width);
     });
     out.write(`${drawn > 0 ? `\x1b[${drawn}A` : ''}${text.map((line) => `\x1b[2K${line}\n`).join('')}`);
     drawn = text.length;
@@ -86,6 +89,7 @@ export function terminalReporter(out: Output, now: () => number, columns: () => 
 export function formatSummary(results: readonly ImageResult[]): string {
   const nameWidth = Math.max(5, ...results.map((result) => result.name.length));
   const withTests = results.some((result) => result.tests !== undefined);
+  const statusWidth = Math.max(9, ...results.map((result) => result.status.length));
   const tallies = results.map((result) => (result.tests ? testTally(result.tests) : ''));
   const testsWidth = Math.max(5, ...tallies.map((tally) => tally.length));
   const rows = results.map((result, index) => {
@@ -93,9 +97,9 @@ export function formatSummary(results: readonly ImageResult[]): string {
     const detail =
       result.status === 'failed' || result.status === 'skipped' || result.status === 'cancelled' ? (result.reason?.split('\n')[0] ?? '') : result.reference;
     const tests = withTests ? `  ${tallies[index]!.padEnd(testsWidth)}` : '';
-    return `${result.name.padEnd(nameWidth)}  ${result.status.padEnd(9)}  ${duration.padStart(7)}${tests}  ${detail}`;
+    return `${result.name.padEnd(nameWidth)}  ${result.status.padEnd(statusWidth)}  ${duration.padStart(7)}${tests}  ${detail}`;
   });
-  const header = `${'image'.padEnd(nameWidth)}  ${'status'.padEnd(9)}  ${'time'.padStart(7)}${withTests ? `  ${'tests'.padEnd(testsWidth)}` : ''}  reference / reason`;
+  const header = `${'image'.padEnd(nameWidth)}  ${'status'.padEnd(statusWidth)}  ${'time'.padStart(7)}${withTests ? `  ${'tests'.padEnd(testsWidth)}` : ''}  reference / reason`;
   const notRun = results.flatMap((result) =>
     (result.tests ?? [])
       .filter((test) => test.status === 'not run')

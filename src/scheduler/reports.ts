@@ -3,13 +3,14 @@ import type { ImageResult } from './run.js';
 
 /** The `--json` summary: per image its reference, status, times, id, digest, log and test results. */
 export function jsonSummary(results: readonly ImageResult[]): string {
-  const images = results.map(({ name, reference, status, durationMs, imageId, digest, reason, log, startedAt, finishedAt, tests }) => ({
+  const images = results.map(({ name, reference, status, durationMs, imageId, digest, inputs, reason, log, startedAt, finishedAt, tests }) => ({
     name,
     reference,
     status,
     durationSeconds: Math.round(durationMs) / 1000,
     ...(imageId ? { imageId } : {}),
     ...(digest ? { digest } : {}),
+    ...(inputs ? { inputs } : {}),
     ...(reason ? { reason: reason.split('\n')[0] } : {}),
     log,
     ...(startedAt ? { startedAt: new Date(startedAt).toISOString() } : {}),

@@ -9,7 +9,7 @@ import type { ProcessRunner } from '../engines/process.js';
 import { ImageNotThere, runImageTests, type TestResult, testTally } from './image-tests.js';
 import { type BuildPlan, type BuildStep, type Phase, PHASES } from './plan.js';
 
-export type ImageStatus = 'queued' | 'building' | 'built' | 'testing' | 'tested' | 'pushing' | 'pushed' | 'failed' | 'skipped' | 'cancelled';
+export type ImageStatus = 'queued' | 'up to date' | 'building' | 'built' | 'testing' | 'tested' | 'pushing' | 'pushed' | 'failed' | 'skipped' | 'cancelled';
 
 /** What happened to one image; the `--json` summary is a list of these. */
 export interface ImageResult {
@@ -19,6 +19,8 @@ export interface ImageResult {
   durationMs: number;
   imageId?: string;
   digest?: string;
+  /** The input digest of the image (its `org.mlrun-images.inputs` label). */
+  inputs?: string;
   reason?: string;
   log: string;
   startedAt?: number;
@@ -76,8 +78,19 @@ function resultBook(plan: BuildPlan, options: RunBuildOptions) {
   for (const step of plan.steps) {
     const log = options.openLog(step.name);
     logs.set(step.name, log);
-    results.set(step.name, { name: step.name, reference: step.reference, status: 'queued', durationMs: 0, log: log.path });
-    options.onProgress({ name: step.name, status: 'queued' });
+    // An image with nothing to do has the inputs it would be built from: it is up to date, and its children go on.
+    const status: ImageStatus = step.phases.length === 0 ? 'up to date' : 'queued';
+    const reason = step.upToDate;
+    results.set(step.name, {
+      name: step.name,
+      reference: step.reference,
+      status,
+      durationMs: 0,
+      log: log.path,
+      ...(step.inputs ? { inputs: step.inputs } : {}),
+      ...(reason ? { reason } : {}),
+    });
+    options.onProgress({ name: step.name, status, ...(reason ? { reason } : {}) });
   }
   /** Change a result without reporting it (what the report already said stays said). */
   const record = (name: string, change: Partial<ImageResult>) => Object.assign(results.get(name)!, change);

@@ -7,7 +7,7 @@ import { compareOutput, writeOwnFile } from '../files.js';
 import { type Invocation, stringOption } from '../invocation.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 import { runnerOf } from '../run-plan.js';
-import { buildFlags, checkCacheTo, gitRevision, planOf, sourcesOf } from './build.js';
+import { buildFlags, checkCacheTo, gitRevision, planOf, sourcesOf } from '../build-plan.js';
 
 export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const { family, set, templates } = loadProject(invocation, io);

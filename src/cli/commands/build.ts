@@ -1,55 +1,20 @@
 /** `build [IMAGE...]`: the edge that writes Dockerfiles and logs, runs the engine and reports. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { withLabels } from '../../dockerfile/instructions.js';
 import { type Engine, formatCommand } from '../../engines/engine.js';
 import { assumedEngine } from '../../engines/index.js';
-import type { ProcessRunner } from '../../engines/process.js';
 import type { FamilySet } from '../../family/variants.js';
-import { LOCK_FILE, type Lock } from '../../lock/lockfile.js';
+import { LOCK_FILE } from '../../lock/lockfile.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import { UsageError } from '../../errors.js';
-import { parseReference } from '../../reference.js';
-import { type BuildPlan, planBuild } from '../../scheduler/plan.js';
-import { flagOption, type Invocation, listOption, stringOption } from '../invocation.js';
-import { baseRegistryOf, type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
+import { INPUTS_LABEL, type InputsOf } from '../../scheduler/inputs.js';
+import type { BuildPlan } from '../../scheduler/plan.js';
+import { type BuildFlags, buildFlags, checkCacheTo, gitRevision, inputsFor, planOf, sourcesOf } from '../build-plan.js';
+import { localInputLabels, recordInputs, registryInputLabels } from '../inputs.js';
+import { flagOption, type Invocation } from '../invocation.js';
+import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 import { concurrencyOf, detect, requestedEngineOf, runnerOf, runPlan, workFolder } from '../run-plan.js';
-import { contextOf, type ResolvedSource, resolveSources } from '../sources.js';
-
-export interface BuildFlags {
-  images: readonly string[];
-  engine?: string;
-  concurrency?: string;
-  noDeps: boolean;
-  noCache: boolean;
-  pull: boolean;
-  push: boolean;
-  cacheFrom: readonly string[];
-  /** `--cache-to REPO`: BuildKit registry cache per image. */
-  cacheTo?: string;
-  /** `--builder NAME`: the buildx builder. */
-  builder?: string;
-  /** The mirror for external bases, already resolved from --base-registry or MLRUN_BASE_REGISTRY. */
-  baseRegistry?: string;
-  /** Run each image's tests after it is built, before it is pushed. */
-  test: boolean;
-  json?: string;
-  junit?: string;
-  dryRun: boolean;
-  /** Digests of external bases (images.lock.yaml). */
-  lock?: Lock;
-}
-
-export async function gitRevision(folder: string, runner: ProcessRunner): Promise<{ revision?: string; source?: string }> {
-  const git = async (...args: string[]) => {
-    const result = await runner.run({ command: 'git', args, cwd: folder });
-    return result.exitCode === 0 ? result.output.trim() : undefined;
-  };
-  const [revision, remote] = await Promise.all([git('rev-parse', 'HEAD'), git('remote', 'get-url', 'origin')]);
-  // A remote URL may carry credentials (https://user:token@host/…); they never reach a label.
-  const source = remote?.replace(/\/\/[^/@]+@/, '//');
-  return { ...(revision ? { revision } : {}), ...(source ? { source } : {}) };
-}
 
 function writeDockerfiles(folder: string, files: GeneratedFiles, plan: BuildPlan): void {
   rmSync(folder, { recursive: true, force: true });
@@ -82,53 +47,54 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `--cache-to REPO`: a repository, without a tag (each image's cache is tagged with its name). */
-export function checkCacheTo(repository: string): void {
-  const parsed = parseReference(repository);
-  if (!parsed.ok || parsed.reference.tag !== undefined || parsed.reference.digest !== undefined) {
-    throw new UsageError(`--cache-to ${repository}: expected a repository without a tag (each image's cache is REPO:<image>), like 127.0.0.1:5000/mlrun-cache`);
-  }
+/** Each step with its input digest, as a field and as the label the image carries. */
+function withInputs(plan: BuildPlan, inputs: ReadonlyMap<string, InputsOf>): BuildPlan {
+  return {
+    steps: plan.steps.map((step) => {
+      const digest = inputs.get(step.name)?.digest;
+      return digest ? { ...step, inputs: digest, labels: { ...step.labels, [INPUTS_LABEL]: digest } } : step;
+    }),
+  };
 }
 
-/** Where each selected image's sources are: a missing checkout is reported before any engine is asked. */
-export function sourcesOf(set: FamilySet, flags: BuildFlags, io: CliIo): Map<string, ResolvedSource> {
-  const images = [...new Set(set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.image))];
-  return resolveSources(set.family, images, io.cwd);
+/**
+ * Steps whose image is already there with the same inputs have nothing to do: on the engine (one call for all), or,
+ * with `--push`, in the registry (only pushed when the engine has it and the registry does not).
+ */
+async function skippingUpToDate(plan: BuildPlan, engine: Engine, push: boolean, io: CliIo, early?: EarlyLabels): Promise<BuildPlan> {
+  const building = plan.steps.filter((step) => step.inputs !== undefined && step.phases.includes('build'));
+  const references = building.map((step) => step.reference);
+  const asked = JSON.stringify(engine.labelCommand(references, INPUTS_LABEL));
+  const [local, remote] = await Promise.all([
+    early?.command === asked ? early.labels.then((labels) => labels ?? localInputLabels(engine, references, io)) : localInputLabels(engine, references, io),
+    push ? registryInputLabels(references, io, (reference, problem) => io.stderr.write(`mlrun-images: ${reference}: ${problem}; it is built\n`)) : undefined,
+  ]);
+  return {
+    steps: plan.steps.map((step) => {
+      if (!building.includes(step)) return step;
+      const here = local.get(step.reference) === step.inputs;
+      if (remote?.get(step.reference) === step.inputs) return { ...step, phases: [], upToDate: 'the registry has it with these inputs' };
+      if (push && here) return { ...step, phases: ['push'], upToDate: 'the engine has it with these inputs' };
+      if (!push && here) return { ...step, phases: [], upToDate: 'the engine has it with these inputs' };
+      return step;
+    }),
+  };
 }
 
-export interface PlanInputs {
-  sources: Map<string, ResolvedSource>;
-  /** The Dockerfile each unit is built from. */
-  dockerfileOf: (unit: string) => string;
-  /** The engine exports BuildKit registry caches. */
-  registryCache: boolean;
-  git?: { revision?: string; source?: string };
+/** The labels asked of the engine most likely to answer, while it is detected (each engine call costs its CLI's start). */
+interface EarlyLabels {
+  command: string;
+  labels: Promise<Map<string, string | undefined> | undefined>;
 }
 
-/** The plan of a build, or of a bake file: the sources resolved, MLRun's cache variables read. */
-export function planOf(set: FamilySet, flags: BuildFlags, folder: string, io: CliIo, inputs: PlanInputs): BuildPlan {
-  const { family } = set;
-  const { env } = io;
-  const { sources } = inputs;
-  return planBuild(set, {
-    selected: flags.images,
-    noDeps: flags.noDeps,
-    noCache: flags.noCache || (env.MLRUN_NO_CACHE ?? '') !== '',
-    pull: flags.pull,
-    push: flags.push,
-    test: flags.test,
-    cacheFrom: flags.cacheFrom,
-    ...(env.MLRUN_DOCKER_CACHE_FROM_TAG ? { cacheFromTag: env.MLRUN_DOCKER_CACHE_FROM_TAG } : {}),
-    ...(env.MLRUN_DOCKER_CACHE_FROM_REGISTRY !== undefined ? { cacheFromRegistry: env.MLRUN_DOCKER_CACHE_FROM_REGISTRY } : {}),
-    pushCacheImage: (env.MLRUN_PUSH_DOCKER_CACHE_IMAGE ?? '') !== '',
-    ...(flags.cacheTo !== undefined ? { cacheTo: flags.cacheTo } : {}),
-    registryCache: inputs.registryCache,
-    ...(flags.baseRegistry ? { baseRegistry: flags.baseRegistry } : {}),
-    ...(flags.lock ? { lock: flags.lock } : {}),
-    dockerfileOf: inputs.dockerfileOf,
-    contextOf: (image) => contextOf(family, image, sources, folder),
-    ...inputs.git,
-  });
+function askEarly(set: FamilySet, flags: BuildFlags, requested: string | undefined, io: CliIo): EarlyLabels | undefined {
+  if (flags.dryRun || flags.force || flags.noCache) return undefined;
+  const likely = assumedEngine(requested, flags.builder ? { builder: flags.builder } : {});
+  const references = set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.reference);
+  return {
+    command: JSON.stringify(likely.labelCommand(references, INPUTS_LABEL)),
+    labels: localInputLabels(likely, references, io).catch(() => undefined),
+  };
 }
 
 /** Build the plan on the engine; the exit code. */
@@ -141,6 +107,7 @@ export async function buildImages(set: FamilySet, files: GeneratedFiles, folder:
   const concurrency = concurrencyOf(flags.concurrency);
   const requestedEngine = requestedEngineOf(flags.engine, io.env);
   const engineOptions = flags.builder ? { builder: flags.builder } : {};
+  const early = askEarly(set, flags, requestedEngine, io);
   const [git, engine] = await Promise.all([
     gitRevision(folder, runnerOf(io)),
     flags.dryRun ? assumedEngine(requestedEngine, engineOptions) : detect(requestedEngine, io, engineOptions),
@@ -148,12 +115,21 @@ export async function buildImages(set: FamilySet, files: GeneratedFiles, folder:
   if (flags.cacheTo !== undefined && !engine.capabilities.exportsCache) {
     throw new UsageError(`--cache-to needs BuildKit (--engine docker with its buildx plugin, or bake); ${engine.label} cannot export a build cache`);
   }
-  const plan = planOf(set, flags, folder, io, {
-    sources,
-    dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
-    registryCache: engine.capabilities.exportsCache,
-    git,
-  });
+  const inputs = inputsFor(set, files, folder, flags, io);
+  let plan = withInputs(
+    planOf(set, flags, folder, io, {
+      sources,
+      dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
+      registryCache: engine.capabilities.exportsCache,
+      git,
+    }),
+    inputs,
+  );
+  if (!flags.dryRun) {
+    recordInputs(folder, inputs.values());
+    // Without the engine's cache every image is built again: that is what the flag asks for.
+    if (!flags.force && !plan.steps.some((step) => step.noCache)) plan = await skippingUpToDate(plan, engine, flags.push, io, early);
+  }
   // The Dockerfiles are written for a dry run too, so the printed commands can be run as they are.
   writeDockerfiles(dockerfileDir, files, plan);
   if (flags.dryRun) {
@@ -162,47 +138,25 @@ export async function buildImages(set: FamilySet, files: GeneratedFiles, folder:
     return 0;
   }
   const way = engine.graph ? 'as one graph' : `${concurrency} at a time`;
+  const upToDate = plan.steps.filter((step) => step.phases.length === 0).length;
+  const toBuild = plan.steps.filter((step) => step.phases.includes('build')).length;
+  const headline =
+    upToDate === 0
+      ? `building ${plan.steps.length} image(s) with ${engine.label}, ${way}${flags.test ? ', each tested before it is pushed' : ''}`
+      : `${upToDate} of ${plan.steps.length} image(s) up to date; building ${toBuild} with ${engine.label}, ${way}${flags.test ? ', each tested before it is pushed' : ''}`;
   return runPlan(
     {
       plan,
       engine,
       concurrency,
       folder,
-      headline: `building ${plan.steps.length} image(s) with ${engine.label}, ${way}${flags.test ? ', each tested before it is pushed' : ''}`,
-      success: ['built', 'tested', 'pushed'],
+      headline,
+      success: ['built', 'tested', 'pushed', 'up to date'],
       ...(flags.json ? { json: flags.json } : {}),
       ...(flags.junit ? { junit: flags.junit } : {}),
     },
     io,
   );
-}
-
-/** The build's flags from the command line. */
-export function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
-  const engine = stringOption(invocation, 'engine');
-  const concurrency = stringOption(invocation, 'concurrency');
-  const baseRegistry = baseRegistryOf(invocation, io.env);
-  const json = stringOption(invocation, 'json');
-  const junit = stringOption(invocation, 'junit');
-  const cacheTo = stringOption(invocation, 'cache-to');
-  const builder = stringOption(invocation, 'builder');
-  return {
-    images: invocation.operands,
-    ...(engine !== undefined ? { engine } : {}),
-    ...(concurrency !== undefined ? { concurrency } : {}),
-    noDeps: flagOption(invocation, 'no-deps'),
-    noCache: flagOption(invocation, 'no-cache'),
-    pull: flagOption(invocation, 'pull'),
-    push: flagOption(invocation, 'push'),
-    cacheFrom: listOption(invocation, 'cache-from'),
-    ...(cacheTo !== undefined ? { cacheTo } : {}),
-    ...(builder !== undefined ? { builder } : {}),
-    ...(baseRegistry ? { baseRegistry } : {}),
-    test: flagOption(invocation, 'test'),
-    ...(json !== undefined ? { json: resolve(io.cwd, json) } : {}),
-    ...(junit !== undefined ? { junit: resolve(io.cwd, junit) } : {}),
-    dryRun: flagOption(invocation, 'dry-run'),
-  };
 }
 
 /** `build`: render, optionally lint --production first, then build. */
@@ -216,6 +170,16 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
     io.stderr.write(`mlrun-images: warning: ${LOCK_FILE} was read ${read}, and this build uses ${used}: its digests may not be there\n`);
   }
   const files = renderFamily(family, templates, lockFile?.bases);
+  if (flags.changedSince !== undefined) {
+    const { changedSince } = await import('./status.js');
+    const changed = await changedSince(flags.changedSince, invocation, io, { set, files, flags });
+    if (changed.length === 0) {
+      io.stdout.write(`no image's inputs changed since ${flags.changedSince}: nothing to build\n`);
+      return 0;
+    }
+    // Exactly these: their unchanged parents are used as they are.
+    Object.assign(flags, { images: changed, noDeps: true });
+  }
   if (flagOption(invocation, 'production')) {
     const { collectFindings, formatFindings } = await import('./lint.js');
     const images = [...new Set(set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.image))];

@@ -26,13 +26,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'list',
-    usage: [{ synopsis: 'list', summary: "print each image's full reference, in build order" }],
+    usage: [
+      { synopsis: 'list', summary: "print each image's full reference, in build order" },
+      { synopsis: 'list --changed-since REF', summary: 'print the images whose inputs changed since the git commit REF (and those built on them)' },
+    ],
     takesOperands: false,
-    run: async (invocation, io) => {
-      const { set } = loadProject(invocation, io);
-      io.stdout.write(set.units.map((unit) => `${unit.reference}\n`).join(''));
-      return 0;
-    },
+    run: async (invocation, io) => (await import('./status.js')).listCommand(invocation, io),
   },
   {
     name: 'graph',
@@ -48,6 +47,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: [{ synopsis: 'build [IMAGE...]', summary: 'build the images (all, or the named ones and their parents) on a container engine' }],
     takesOperands: true,
     run: async (invocation, io) => (await import('./build.js')).buildCommand(invocation, io),
+  },
+  {
+    name: 'status',
+    usage: [
+      { synopsis: 'status [IMAGE...]', summary: 'say of each image whether the engine (or --remote registry) has it up to date, stale (and why) or missing' },
+    ],
+    takesOperands: true,
+    run: async (invocation, io) => (await import('./status.js')).statusCommand(invocation, io),
   },
   {
     name: 'test',
