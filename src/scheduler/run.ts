@@ -394,9 +394,10 @@ async function listedIds(runner: ProcessRunner, command: Command): Promise<strin
  * What an interrupted run leaves behind on engines whose builds do not clean up (podman, buildah): the working
  * containers that appeared while it ran are removed once it ends. Nothing happens when it was not interrupted.
  */
-async function removingLeftovers(options: RunBuildOptions, run: () => Promise<ImageResult[]>): Promise<ImageResult[]> {
+async function removingLeftovers(plan: BuildPlan, options: RunBuildOptions, run: () => Promise<ImageResult[]>): Promise<ImageResult[]> {
   const containers = options.engine.buildContainers;
-  if (!containers) return run();
+  // Nothing to run (every image up to date): nothing can be left behind, and the engine is not asked.
+  if (!containers || plan.steps.every((step) => step.phases.length === 0)) return run();
   const before = new Set(await listedIds(options.runner, containers.list));
   const results = await run();
   if (options.signal.aborted) {
@@ -408,7 +409,7 @@ async function removingLeftovers(options: RunBuildOptions, run: () => Promise<Im
 
 /** Run the plan; the results in plan order. */
 export function runBuild(plan: BuildPlan, options: RunBuildOptions): Promise<ImageResult[]> {
-  return removingLeftovers(options, () => runSteps(plan, options));
+  return removingLeftovers(plan, options, () => runSteps(plan, options));
 }
 
 async function runSteps(plan: BuildPlan, options: RunBuildOptions): Promise<ImageResult[]> {

@@ -57,22 +57,21 @@ function withInputs(plan: BuildPlan, inputs: ReadonlyMap<string, InputsOf>): Bui
   };
 }
 
+/** The inputs label of each image: on the engine (undefined when it did not answer), and in the registry with --push. */
+interface FoundLabels {
+  local: Map<string, string | undefined> | undefined;
+  remote?: Map<string, string | undefined>;
+}
+
 /**
- * Steps whose image is already there with the same inputs have nothing to do: on the engine (one call for all), or,
- * with `--push`, in the registry (only pushed when the engine has it and the registry does not).
+ * Steps whose image is already there with the same inputs have nothing to do: on the engine, or, with `--push`, in
+ * the registry (only pushed when the engine has it and the registry does not).
  */
-async function skippingUpToDate(plan: BuildPlan, engine: Engine, push: boolean, io: CliIo, early?: EarlyLabels): Promise<BuildPlan> {
-  const building = plan.steps.filter((step) => step.inputs !== undefined && step.phases.includes('build'));
-  const references = building.map((step) => step.reference);
-  const asked = JSON.stringify(engine.labelCommand(references, INPUTS_LABEL));
-  const [local, remote] = await Promise.all([
-    early?.command === asked ? early.labels.then((labels) => labels ?? localInputLabels(engine, references, io)) : localInputLabels(engine, references, io),
-    push ? registryInputLabels(references, io, (reference, problem) => io.stderr.write(`mlrun-images: ${reference}: ${problem}; it is built\n`)) : undefined,
-  ]);
+function markUpToDate(plan: BuildPlan, { local, remote }: FoundLabels, push: boolean): BuildPlan {
   return {
     steps: plan.steps.map((step) => {
-      if (!building.includes(step)) return step;
-      const here = local.get(step.reference) === step.inputs;
+      if (step.inputs === undefined || !step.phases.includes('build')) return step;
+      const here = local?.get(step.reference) === step.inputs;
       if (remote?.get(step.reference) === step.inputs) return { ...step, phases: [], upToDate: 'the registry has it with these inputs' };
       if (push && here) return { ...step, phases: ['push'], upToDate: 'the engine has it with these inputs' };
       if (!push && here) return { ...step, phases: [], upToDate: 'the engine has it with these inputs' };
@@ -81,55 +80,90 @@ async function skippingUpToDate(plan: BuildPlan, engine: Engine, push: boolean, 
   };
 }
 
-/** The labels asked of the engine most likely to answer, while it is detected (each engine call costs its CLI's start). */
-interface EarlyLabels {
-  command: string;
-  labels: Promise<Map<string, string | undefined> | undefined>;
+/** The labels of the selected images, from the engine most likely to be used and, with --push, the registry. */
+async function foundLabels(references: readonly string[], engine: Engine, push: boolean, io: CliIo): Promise<FoundLabels> {
+  const [local, remote] = await Promise.all([
+    localInputLabels(engine, references, io).catch(() => undefined),
+    push ? registryInputLabels(references, io, (reference, problem) => io.stderr.write(`mlrun-images: ${reference}: ${problem}; it is built\n`)) : undefined,
+  ]);
+  return { local, ...(remote ? { remote } : {}) };
 }
 
-function askEarly(set: FamilySet, flags: BuildFlags, requested: string | undefined, io: CliIo): EarlyLabels | undefined {
-  if (flags.dryRun || flags.force || flags.noCache) return undefined;
-  const likely = assumedEngine(requested, flags.builder ? { builder: flags.builder } : {});
-  const references = set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.reference);
-  return {
-    command: JSON.stringify(likely.labelCommand(references, INPUTS_LABEL)),
-    labels: localInputLabels(likely, references, io).catch(() => undefined),
-  };
+/** A build as the command line asks for it, checked, with the labels it needs already being asked for. */
+interface BuildStart {
+  sources: ReturnType<typeof sourcesOf>;
+  concurrency: number;
+  requestedEngine: string | undefined;
+  /** The engine the run would most likely use: asked for the labels before it is detected. */
+  likely: Engine;
+  references: string[];
+  found: Promise<FoundLabels | undefined>;
 }
 
-/** Build the plan on the engine; the exit code. */
-export async function buildImages(set: FamilySet, files: GeneratedFiles, folder: string, flags: BuildFlags, io: CliIo): Promise<number> {
-  const work = workFolder(folder);
-  const dockerfileDir = join(work, 'dockerfiles');
-  // Mistakes on the command line are reported before any engine is asked anything.
+/**
+ * Check what the command line asks (mistakes are reported before any engine is asked anything), then ask for the
+ * labels of the selected images: started as early as possible, so the engine answers while the family is rendered.
+ */
+export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo): BuildStart {
   const sources = sourcesOf(set, flags, io);
   if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
   const concurrency = concurrencyOf(flags.concurrency);
   const requestedEngine = requestedEngineOf(flags.engine, io.env);
+  const likely = assumedEngine(requestedEngine, flags.builder ? { builder: flags.builder } : {});
+  // Without the engine's cache every image is built again: that is what the flag asks for.
+  const skips = !flags.dryRun && !flags.force && !flags.noCache && (io.env.MLRUN_NO_CACHE ?? '') === '';
+  const references = set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.reference);
+  const found = skips ? foundLabels(references, likely, flags.push, io) : Promise.resolve(undefined);
+  return { sources, concurrency, requestedEngine, likely, references, found };
+}
+
+/**
+ * Build the plan on the engine; the exit code. The labels are asked first, of the engine the run would most likely
+ * use: when every image is up to date no other engine command is needed (a no-op build is one engine call); else the
+ * engine is detected (and asked again if it is another one).
+ */
+export async function buildImages(
+  set: FamilySet,
+  files: GeneratedFiles,
+  folder: string,
+  flags: BuildFlags,
+  io: CliIo,
+  start: BuildStart = startBuild(set, flags, io),
+): Promise<number> {
+  const work = workFolder(folder);
+  const dockerfileDir = join(work, 'dockerfiles');
+  const { sources, concurrency, requestedEngine, likely, references } = start;
   const engineOptions = flags.builder ? { builder: flags.builder } : {};
-  const early = askEarly(set, flags, requestedEngine, io);
-  const [git, engine] = await Promise.all([
-    gitRevision(folder, runnerOf(io)),
-    flags.dryRun ? assumedEngine(requestedEngine, engineOptions) : detect(requestedEngine, io, engineOptions),
-  ]);
-  if (flags.cacheTo !== undefined && !engine.capabilities.exportsCache) {
+  const found = await start.found;
+  const inputs = inputsFor(set, files, folder, flags, io);
+  // The revision and source labels are asked of git only when an image is built (they are not inputs).
+  let git: Awaited<ReturnType<typeof gitRevision>> | undefined;
+  const planFor = (engine: Engine) => {
+    const plan = withInputs(
+      planOf(set, flags, folder, io, {
+        sources,
+        dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
+        registryCache: engine.capabilities.exportsCache,
+        ...(git ? { git } : {}),
+      }),
+      inputs,
+    );
+    return found ? markUpToDate(plan, found, flags.push) : plan;
+  };
+  let engine = likely;
+  let plan = planFor(likely);
+  if (flags.dryRun || found?.local === undefined || plan.steps.some((step) => step.phases.length > 0)) {
+    [git, engine] = await Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? likely : detect(requestedEngine, io, engineOptions)]);
+    const askedOf = (each: Engine) => JSON.stringify(each.labelCommand(references, INPUTS_LABEL));
+    if (found && (found.local === undefined || askedOf(engine) !== askedOf(likely))) {
+      found.local = await localInputLabels(engine, references, io);
+    }
+    plan = planFor(engine);
+  }
+  if (flags.cacheTo !== undefined && !engine.capabilities.exportsCache && plan.steps.some((step) => step.phases.includes('build'))) {
     throw new UsageError(`--cache-to needs BuildKit (--engine docker with its buildx plugin, or bake); ${engine.label} cannot export a build cache`);
   }
-  const inputs = inputsFor(set, files, folder, flags, io);
-  let plan = withInputs(
-    planOf(set, flags, folder, io, {
-      sources,
-      dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
-      registryCache: engine.capabilities.exportsCache,
-      git,
-    }),
-    inputs,
-  );
-  if (!flags.dryRun) {
-    recordInputs(folder, inputs.values());
-    // Without the engine's cache every image is built again: that is what the flag asks for.
-    if (!flags.force && !plan.steps.some((step) => step.noCache)) plan = await skippingUpToDate(plan, engine, flags.push, io, early);
-  }
+  if (!flags.dryRun) recordInputs(folder, inputs.values());
   // The Dockerfiles are written for a dry run too, so the printed commands can be run as they are.
   writeDockerfiles(dockerfileDir, files, plan);
   if (flags.dryRun) {
@@ -140,10 +174,11 @@ export async function buildImages(set: FamilySet, files: GeneratedFiles, folder:
   const way = engine.graph ? 'as one graph' : `${concurrency} at a time`;
   const upToDate = plan.steps.filter((step) => step.phases.length === 0).length;
   const toBuild = plan.steps.filter((step) => step.phases.includes('build')).length;
+  const tested = flags.test ? ', each tested before it is pushed' : '';
   const headline =
     upToDate === 0
-      ? `building ${plan.steps.length} image(s) with ${engine.label}, ${way}${flags.test ? ', each tested before it is pushed' : ''}`
-      : `${upToDate} of ${plan.steps.length} image(s) up to date; building ${toBuild} with ${engine.label}, ${way}${flags.test ? ', each tested before it is pushed' : ''}`;
+      ? `building ${plan.steps.length} image(s) with ${engine.label}, ${way}${tested}`
+      : `${upToDate} of ${plan.steps.length} image(s) up to date; building ${toBuild} with ${engine.label}, ${way}${tested}`;
   return runPlan(
     {
       plan,
@@ -169,6 +204,10 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
     const used = flags.baseRegistry ? `the mirror ${flags.baseRegistry}` : 'none';
     io.stderr.write(`mlrun-images: warning: ${LOCK_FILE} was read ${read}, and this build uses ${used}: its digests may not be there\n`);
   }
+  // The engine is asked for the labels while the family renders; not when the selection is not known yet
+  // (--changed-since), nor before lint --production has passed (it refuses to run anything otherwise).
+  const production = flagOption(invocation, 'production');
+  const start = flags.changedSince === undefined && !production ? startBuild(set, flags, io) : undefined;
   const files = renderFamily(family, templates, lockFile?.bases);
   if (flags.changedSince !== undefined) {
     const { changedSince } = await import('./status.js');
@@ -180,7 +219,7 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
     // Exactly these: their unchanged parents are used as they are.
     Object.assign(flags, { images: changed, noDeps: true });
   }
-  if (flagOption(invocation, 'production')) {
+  if (production) {
     const { collectFindings, formatFindings } = await import('./lint.js');
     const images = [...new Set(set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.image))];
     const findings = await collectFindings(family, files, manifestDir(invocation), true, io.cwd, images);
@@ -190,5 +229,5 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
       return 1;
     }
   }
-  return buildImages(set, files, manifestDir(invocation), flags, io);
+  return buildImages(set, files, manifestDir(invocation), flags, io, start);
 }
