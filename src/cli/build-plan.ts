@@ -9,7 +9,7 @@ import type { FamilySet } from '../family/variants.js';
 import type { Lock } from '../lock/lockfile.js';
 import type { GeneratedFiles } from '../pipeline.js';
 import { parseReference } from '../reference.js';
-import type { InputsOf } from '../scheduler/inputs.js';
+import { INPUTS_LABEL, type InputsOf } from '../scheduler/inputs.js';
 import { type BuildPlan, planBuild } from '../scheduler/plan.js';
 import { inputsOfPlan } from './inputs.js';
 import { flagOption, type Invocation, listOption, stringOption } from './invocation.js';
@@ -155,5 +155,15 @@ export function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
     dryRun: flagOption(invocation, 'dry-run'),
     force: flagOption(invocation, 'force'),
     ...(changedSince !== undefined ? { changedSince } : {}),
+  };
+}
+
+/** Each step with its input digest, as a field and as the label the image carries. */
+export function withInputs(plan: BuildPlan, inputs: ReadonlyMap<string, InputsOf>): BuildPlan {
+  return {
+    steps: plan.steps.map((step) => {
+      const digest = inputs.get(step.name)?.digest;
+      return digest ? { ...step, inputs: digest, labels: { ...step.labels, [INPUTS_LABEL]: digest } } : step;
+    }),
   };
 }

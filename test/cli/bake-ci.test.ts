@@ -70,6 +70,10 @@ describe('mlrun-images bake', () => {
       tags: ['quay.io/mlrun/ml-base:1.7.0-py311'],
       labels: { 'org.opencontainers.image.title': 'ml-base', 'org.opencontainers.image.version': '1.7.0' },
     });
+    // Each target carries its input digest, as `build` labels the image: build and status know what bake made.
+    const digests = Object.values(file.target).map((target) => target.labels['org.mlrun-images.inputs']);
+    for (const digest of digests) expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(new Set(digests).size).toBe(digests.length);
     // The parent's reference is what the Dockerfile's FROM names: the named context replaces it.
     expect(mlBase.args.BASE_IMAGE).toBe('quay.io/mlrun/mlrun:1.7.0-py311');
     expect(mlBase.args.MLRUN_PYTHON_VERSION).toBe('3.11');

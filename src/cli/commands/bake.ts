@@ -7,7 +7,7 @@ import { compareOutput, writeOwnFile } from '../files.js';
 import { type Invocation, stringOption } from '../invocation.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 import { runnerOf } from '../run-plan.js';
-import { buildFlags, checkCacheTo, gitRevision, planOf, sourcesOf } from '../build-plan.js';
+import { buildFlags, checkCacheTo, gitRevision, inputsFor, planOf, sourcesOf, withInputs } from '../build-plan.js';
 
 export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const { family, set, templates } = loadProject(invocation, io);
@@ -19,7 +19,8 @@ export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<nu
   // The bake file names the Dockerfiles of generated/: they must be what generate writes now.
   const generated = join(folder, 'generated');
   const shownGenerated = relative(io.cwd, generated) || '.';
-  const stale = await compareOutput(generated, renderFamily(family, templates, lockFile?.bases));
+  const files = renderFamily(family, templates, lockFile?.bases);
+  const stale = await compareOutput(generated, files);
   if (stale.length > 0) {
     throw new StaleError(
       `${shownGenerated}/ is stale (${stale.length} file(s) differ from the manifest) and the bake file names its Dockerfiles; run \`npm run generate\` first`,
@@ -28,12 +29,16 @@ export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<nu
   const out = resolve(io.cwd, stringOption(invocation, 'out') ?? join(folder, 'docker-bake.json'));
   const shown = relative(io.cwd, out) || out;
   const imageOf = new Map(set.units.map((unit) => [unit.id, unit.image]));
-  const plan = planOf(set, flags, folder, io, {
-    sources,
-    dockerfileOf: (unit) => join(generated, imageOf.get(unit)!, 'Dockerfile'),
-    registryCache: true,
-    git: await gitRevision(folder, runnerOf(io)),
-  });
+  // Each target carries its input digest, so `build` and `status` know the images bake makes.
+  const plan = withInputs(
+    planOf(set, flags, folder, io, {
+      sources,
+      dockerfileOf: (unit) => join(generated, imageOf.get(unit)!, 'Dockerfile'),
+      registryCache: true,
+      git: await gitRevision(folder, runnerOf(io)),
+    }),
+    inputsFor(set, files, folder, flags, io),
+  );
   const file = bakeFile(plan.steps, { folder: dirname(out), imageOf: (unit) => imageOf.get(unit)! });
   const changed = await writeOwnFile(out, `${JSON.stringify(file, null, 2)}\n`, (existing) => existing.includes(`"${BAKE_MARKER}"`), shown);
   const groups = Object.keys(file.group).length;

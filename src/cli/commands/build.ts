@@ -8,9 +8,9 @@ import type { FamilySet } from '../../family/variants.js';
 import { LOCK_FILE } from '../../lock/lockfile.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import { UsageError } from '../../errors.js';
-import { INPUTS_LABEL, type InputsOf } from '../../scheduler/inputs.js';
+import { INPUTS_LABEL } from '../../scheduler/inputs.js';
 import type { BuildPlan } from '../../scheduler/plan.js';
-import { type BuildFlags, buildFlags, checkCacheTo, gitRevision, inputsFor, planOf, sourcesOf } from '../build-plan.js';
+import { type BuildFlags, buildFlags, checkCacheTo, gitRevision, inputsFor, planOf, sourcesOf, withInputs } from '../build-plan.js';
 import { localInputLabels, recordInputs, registryInputLabels } from '../inputs.js';
 import { flagOption, type Invocation } from '../invocation.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
@@ -45,16 +45,6 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
       );
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Each step with its input digest, as a field and as the label the image carries. */
-function withInputs(plan: BuildPlan, inputs: ReadonlyMap<string, InputsOf>): BuildPlan {
-  return {
-    steps: plan.steps.map((step) => {
-      const digest = inputs.get(step.name)?.digest;
-      return digest ? { ...step, inputs: digest, labels: { ...step.labels, [INPUTS_LABEL]: digest } } : step;
-    }),
-  };
 }
 
 /** The inputs label of each image: on the engine (undefined when it did not answer), and in the registry with --push. */
