@@ -168,7 +168,7 @@ export const OPTIONS = [
     type: 'boolean',
     commands: ['build'],
     help: 'build every selected image, also those the engine (or, with --push, the registry) has with the same inputs',
-    doc: 'build every selected image, also those whose image already carries the same input digest (see [Incremental builds](#incremental-builds)); `--no-cache` implies it',
+    doc: 'build every selected image, also those whose image already carries the same input digest (see [Incremental builds](#incremental-builds)); `--no-cache` and `--pull` imply it',
   },
   {
     name: 'changed-since',

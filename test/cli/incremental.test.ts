@@ -223,14 +223,14 @@ describe('build skips the images the engine has with the same inputs', () => {
     expect(status.stdout).toMatch(/leaf +stale +mlrun\/leaf:unstable {2}context file app\/main\.py\n/);
   });
 
-  test('a missing parent is built; --force and --no-cache build everything', async () => {
+  test('a missing parent is built; --force, --no-cache and --pull build everything', async () => {
     const digests = await digestsOf(folder);
     const labels = Object.fromEntries(Object.entries(digests).map(([name, digest]) => [referenceOf(name), digest]));
     delete labels[referenceOf('base')];
     const missing = engineWith(labels);
     await run(['build', '--engine', 'docker'], { runner: missing.runner });
     expect(missing.calls.filter((call) => call.args[1] === 'build')).toHaveLength(1);
-    for (const flag of ['--force', '--no-cache']) {
+    for (const flag of ['--force', '--no-cache', '--pull']) {
       const forced = engineWith(labels);
       await run(['build', '--engine', 'docker', flag], { runner: forced.runner });
       expect(forced.calls.filter((call) => call.args[1] === 'build')).toHaveLength(4);

@@ -100,8 +100,8 @@ export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo): BuildS
   const concurrency = concurrencyOf(flags.concurrency);
   const requestedEngine = requestedEngineOf(flags.engine, io.env);
   const likely = assumedEngine(requestedEngine, flags.builder ? { builder: flags.builder } : {});
-  // Without the engine's cache every image is built again: that is what the flag asks for.
-  const skips = !flags.dryRun && !flags.force && !flags.noCache && (io.env.MLRUN_NO_CACHE ?? '') === '';
+  // Without the engine's cache, or with fresh bases, every image is built again: that is what those flags ask for.
+  const skips = !flags.dryRun && !flags.force && !flags.noCache && !flags.pull && (io.env.MLRUN_NO_CACHE ?? '') === '';
   const references = set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.reference);
   const found = skips ? foundLabels(references, likely, flags.push, io) : Promise.resolve(undefined);
   return { sources, concurrency, requestedEngine, likely, references, found };
