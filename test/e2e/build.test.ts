@@ -153,7 +153,8 @@ describe.skipIf(problem !== undefined)('mlrun-images build on the local engine',
     // A context's builder serves only while that context is the current one; no other driver runs offline (the
     // docker-container and kubernetes drivers pull moby/buildkit, remote needs a buildkitd).
     const inContext = { env: { DOCKER_CONTEXT: 'mlrun-images-e2e' } };
-    const result = await mlrunImages(['build', 'solo', '--builder', 'mlrun-images-e2e', ...releaseArgs], inContext);
+    // --force: solo was built before with the same inputs; this is about where the build runs.
+    const result = await mlrunImages(['build', 'solo', '--force', '--builder', 'mlrun-images-e2e', ...releaseArgs], inContext);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain('with docker (BuildKit, builder mlrun-images-e2e)');
     expect(readFileSync(join(FIXTURE, '.build', 'logs', 'solo.log'), 'utf8')).toContain('docker buildx build --builder mlrun-images-e2e ');
@@ -164,7 +165,8 @@ describe.skipIf(problem !== undefined)('mlrun-images build on the local engine',
 
   test('--cache-to: the cache pushed to the registry is what a machine with an empty build cache builds from', async () => {
     const cache = `${REGISTRY}/e2e-cache-${Date.now()}`;
-    const args = ['build', 'chain-mpi', '--cache-to', cache, ...releaseArgs];
+    // --force: the images were built before with the same inputs; this is about the cache their builds export.
+    const args = ['build', 'chain-mpi', '--force', '--cache-to', cache, ...releaseArgs];
     const first = await mlrunImages(args);
     expect(first.exitCode, first.all).toBe(0);
     const tags = (await registryJson(`/v2/${cache.slice(REGISTRY.length + 1)}/tags/list`)) as { tags: string[] };

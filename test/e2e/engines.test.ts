@@ -147,7 +147,8 @@ for (const engineCase of CASES) {
     }, 300_000);
 
     test('--cache-from a pushed image: the build takes it and succeeds', async () => {
-      const result = await build(['solo', '--cache-from', reference('solo'), '--json', 'cached.json']);
+      // --force: solo is there with the same inputs; this is about the build taking the cache.
+      const result = await build(['solo', '--force', '--cache-from', reference('solo'), '--json', 'cached.json']);
       expect(result.exitCode, result.all).toBe(0);
       const log = readFileSync(join(project, '.build', 'logs', engine === 'bake' ? '_bake.log' : 'solo.log'), 'utf8');
       if (engine === 'bake') expect(readFileSync(join(project, '.build', 'bake.json'), 'utf8')).toContain(reference('solo'));

@@ -142,7 +142,9 @@ export async function buildImages(
   };
   let engine = likely;
   let plan = planFor(likely);
-  if (flags.dryRun || found?.local === undefined || plan.steps.some((step) => step.phases.length > 0)) {
+  // A named builder is checked even when nothing is built: a typo in it is reported, not passed over.
+  const needsEngine = flags.dryRun || flags.builder !== undefined || found?.local === undefined || plan.steps.some((step) => step.phases.length > 0);
+  if (needsEngine) {
     [git, engine] = await Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? likely : detect(requestedEngine, io, engineOptions)]);
     const askedOf = (each: Engine) => JSON.stringify(each.labelCommand(references, INPUTS_LABEL));
     if (found && (found.local === undefined || askedOf(engine) !== askedOf(likely))) {
