@@ -115,6 +115,7 @@ export function inputsFor(
   flags: Pick<BuildFlags, 'images' | 'baseRegistry' | 'lock'>,
   io: CliIo,
   sourceFolder: (folder: string) => string = (same) => same,
+  builtOn?: (parent: string) => string | undefined,
 ): Map<string, InputsOf> {
   const all: BuildFlags = { ...flags, noDeps: false, noCache: false, pull: false, push: false, cacheFrom: [], test: false, dryRun: false, force: false };
   const sources = new Map(
@@ -124,7 +125,7 @@ export function inputsFor(
     ]),
   );
   const plan = planOf(set, all, folder, { ...io, env: {} }, { sources, dockerfileOf: () => '', registryCache: false });
-  return inputsOfPlan(plan, files, set.family);
+  return inputsOfPlan(plan, files, set.family, builtOn);
 }
 
 /** The build's flags from the command line. */

@@ -2,9 +2,9 @@
  * The edge of incremental builds: each image's input digest from its Dockerfile and the files of its context, the
  * digests the images already built carry (one engine call, or the registry), and what changed since a git ref.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { labelsFromOutput } from '../engines/engine.js';
 import { MlrunImagesError, UsageError } from '../errors.js';
@@ -25,9 +25,10 @@ import { isGitContext } from './sources.js';
  * copies nothing from its context reads none of it; one that copies `.` reads all of it but what the context's own
  * `.dockerignore` leaves out; else exactly what its generated `Dockerfile.dockerignore` keeps.
  */
-export function inputsOfPlan(plan: BuildPlan, files: GeneratedFiles, family: Family): Map<string, InputsOf> {
+export function inputsOfPlan(plan: BuildPlan, files: GeneratedFiles, family: Family, builtOn?: (parent: string) => string | undefined): Map<string, InputsOf> {
   const contexts = new Map<string, Record<string, string>>();
   return planInputs(plan.steps, {
+    ...(builtOn ? { builtOn } : {}),
     dockerfileOf: (step) => files.get(`${step.image}/Dockerfile`) ?? '',
     contextOf: (step) => {
       if (contextPathsOf(family.graph.layersOf(step.image)).length === 0) return {};
@@ -69,8 +70,10 @@ export type Found = Map<string, string | undefined>;
 /** The inputs label of each reference on the local engine, in one call; undefined for an image it does not have. */
 export async function localInputLabels(engine: Engine, references: readonly string[], io: CliIo): Promise<Found> {
   if (references.length === 0) return new Map();
-  const result = await runnerOf(io).run(engine.labelCommand(references, INPUTS_LABEL), { separate: true });
-  return labelsFromOutput(references, result.stdout ?? result.output);
+  // Every line, as it comes: what the runner keeps of the output is its last part, and a large family prints more.
+  const lines: string[] = [];
+  await runnerOf(io).run(engine.labelCommand(references, INPUTS_LABEL), { onLine: (line) => lines.push(line) });
+  return labelsFromOutput(references, lines.join('\n'));
 }
 
 /**
@@ -82,12 +85,19 @@ export async function registryInputLabels(
   io: CliIo,
   onProblem: (reference: string, problem: string) => void = () => {},
 ): Promise<Found> {
-  const dockerConfig = readDockerConfig(dockerConfigPath(io.env as NodeJS.ProcessEnv));
+  let dockerConfig: ReturnType<typeof readDockerConfig> | undefined;
+  try {
+    dockerConfig = readDockerConfig(dockerConfigPath(io.env as NodeJS.ProcessEnv));
+  } catch (error) {
+    if (!(error instanceof MlrunImagesError)) throw error;
+    for (const reference of references) onProblem(reference, error.message);
+    return new Map(references.map((reference) => [reference, undefined]));
+  }
   const found = await Promise.all(
     references.map(async (reference) => {
       let labels: Record<string, string> | undefined;
       try {
-        labels = await registryLabels(reference, { dockerConfig });
+        labels = await registryLabels(reference, dockerConfig ? { dockerConfig } : {});
       } catch (error) {
         if (!(error instanceof RegistryError)) throw error;
         onProblem(reference, error.message);
@@ -138,13 +148,25 @@ export async function checkoutAt(ref: string, folder: string, io: CliIo): Promis
     release();
     throw new MlrunImagesError(`--changed-since ${ref}: could not read the checkout at ${ref}: ${unpacked.output.trim().split('\n').pop()}`);
   }
-  return { root: resolve(root), copy, release };
+  return { root: realpathSync(root), copy, release };
 }
 
 /** A path of the checkout, in its copy at another commit; a path outside the checkout is the same path. */
 export function inCopy(path: string, root: string, copy: string): string {
-  const absolute = resolve(path);
+  // The checkout's root as git names it has its symbolic links resolved: so must the path (a manifest reached
+  // through a link, /tmp on macOS).
+  const absolute = realPath(resolve(path));
   return absolute === root || absolute.startsWith(root + sep) ? join(copy, relative(root, absolute)) : absolute;
+}
+
+/** The path with its symbolic links resolved, as far as it exists (the rest as written). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
+  }
 }
 
 /** The units whose input digest differs between two computations, and every unit built on one of them. */

@@ -54,6 +54,11 @@ export interface InputSources {
   dockerfileOf(step: BuildStep): string;
   /** The context files of a step, or its git URL. */
   contextOf(step: BuildStep): ImageInputs['context'];
+  /**
+   * The input digest of the image a child is actually built on, when that is not the parent as its inputs are now
+   * (`--no-deps`: the parent the engine has, as it is).
+   */
+  builtOn?(parent: string): string | undefined;
 }
 
 /** The inputs and digest of every step, parents first (a parent's digest is an input of its children). */
@@ -66,7 +71,7 @@ export function planInputs(steps: readonly BuildStep[], sources: InputSources): 
       buildArgs: { ...step.buildArgs },
       labels: Object.fromEntries(Object.entries(step.labels).filter(([name]) => !LABELS_NOT_INPUTS.has(name))),
       context: sources.contextOf(step),
-      ...(parent ? { parent: { name: parent.name, digest: parent.digest } } : {}),
+      ...(parent ? { parent: { name: parent.name, digest: sources.builtOn?.(parent.name) ?? parent.digest } } : {}),
     };
     computed.set(step.name, { name: step.name, digest: inputDigest(inputs), inputs });
   }

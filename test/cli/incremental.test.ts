@@ -3,7 +3,7 @@
  * in turn), the same digests from two clones, and `build` skipping what the engine already has (a recording runner).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -110,6 +110,24 @@ describe('list --changed-since: exactly the images an input reaches', () => {
     expect(await run(['list', '--changed-since', 'HEAD~1']).then((result) => result.stdout)).toBe('leaf\n');
   });
 
+  test('a lock file added since the ref changes the images on the bases it pins', async () => {
+    rmSync(join(folder, 'images.lock.yaml'));
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-am', 'no lock');
+    write('images.lock.yaml', LOCK);
+    expect(await changed()).toEqual(['other']);
+  });
+
+  test('a manifest reached through a symbolic link is compared with its own past', async () => {
+    const links = mkdtempSync(join(tmpdir(), 'mlrun-images-link-'));
+    try {
+      symlinkSync(folder, join(links, 'family'));
+      write('app/main.py', 'print("changed")\n');
+      expect(await changed(['-f', join(links, 'family', 'images.yaml')])).toEqual(['leaf']);
+    } finally {
+      rmSync(links, { recursive: true, force: true });
+    }
+  });
+
   test('a manifest that did not exist at the ref: every image changed', async () => {
     expect((await run(['list', '--changed-since', 'HEAD~1'])).stdout).toBe('base\nmid\nleaf\nother\n');
   });
@@ -165,7 +183,7 @@ test('two clones of one commit in different folders compute the same digests; a 
 function engineWith(labels: Record<string, string>) {
   const calls: Command[] = [];
   const runner: ProcessRunner = {
-    async run(command, options): Promise<ProcessResult> {
+    async run(command, options = {}): Promise<ProcessResult> {
       if (command.command === 'git') return execaRunner.run(command, options);
       calls.push(command);
       const [verb, second] = command.args;
@@ -174,6 +192,7 @@ function engineWith(labels: Record<string, string>) {
         const references = command.args.slice(4);
         const lines = references.filter((reference) => labels[reference] !== undefined).map((reference) => `["${reference}"]\t${labels[reference]}`);
         const stdout = lines.map((line) => `${line}\n`).join('');
+        for (const line of lines) options.onLine?.(line);
         return { exitCode: lines.length === references.length ? 0 : 1, output: stdout, stdout, stderr: '' };
       }
       if (verb === 'image') return { exitCode: 0, output: 'sha256:built\n' };
@@ -193,7 +212,7 @@ describe('build skips the images the engine has with the same inputs', () => {
     const engine = engineWith(Object.fromEntries(Object.entries(digests).map(([name, digest]) => [referenceOf(name), digest])));
     const result = await run(['build', '--engine', 'docker', '--json', 'summary.json'], { runner: engine.runner });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('4 of 4 image(s) up to date; building 0');
+    expect(result.stdout).toContain('4 image(s): 4 up to date; building 0');
     // One engine call in all: the labels. The engine is not even probed, git is not asked.
     expect(engine.calls.map((call) => call.args.slice(0, 2))).toEqual([['image', 'inspect']]);
     expect(engine.builds()).toEqual([]);
@@ -236,6 +255,22 @@ describe('build skips the images the engine has with the same inputs', () => {
       expect(forced.calls.filter((call) => call.args[1] === 'build')).toHaveLength(4);
       expect(forced.calls.filter((call) => call.args[3]?.includes('RepoTags'))).toEqual([]);
     }
+  });
+
+  test('--no-deps: a child is built on the parent the engine has, and its digest says so', async () => {
+    const digests = await digestsOf(folder);
+    const current = Object.fromEntries(Object.entries(digests).map(([name, digest]) => [referenceOf(name), digest]));
+    // The engine has mid as its inputs are now, but base from other inputs: mid would be built on that base.
+    const engine = engineWith({ ...current, [referenceOf('base')]: `sha256:${'0'.repeat(64)}` });
+    const result = await run(['build', '--engine', 'docker', '--no-deps', 'mid', '--json', 'summary.json'], { runner: engine.runner });
+    expect(result.code, result.stderr).toBe(0);
+    const [mid] = jsonOf(join(folder, 'summary.json'));
+    expect(mid).toMatchObject({ name: 'mid', status: 'built' });
+    expect(mid!.inputs).not.toBe(digests.mid);
+    // As it is, mid is up to date.
+    const same = engineWith(current);
+    await run(['build', '--engine', 'docker', '--no-deps', 'mid', '--json', 'summary.json'], { runner: same.runner });
+    expect(jsonOf(join(folder, 'summary.json')).map(({ status }) => status)).toEqual(['up to date']);
   });
 
   test('status: a table of every image, --json - instead, exit 0 only when all are up to date', async () => {

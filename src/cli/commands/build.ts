@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { withLabels } from '../../dockerfile/instructions.js';
 import { type Engine, formatCommand } from '../../engines/engine.js';
 import { assumedEngine } from '../../engines/index.js';
-import type { FamilySet } from '../../family/variants.js';
+import type { FamilySet, Unit } from '../../family/variants.js';
 import { LOCK_FILE } from '../../lock/lockfile.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import { UsageError } from '../../errors.js';
 import { INPUTS_LABEL } from '../../scheduler/inputs.js';
-import type { BuildPlan } from '../../scheduler/plan.js';
+import type { BuildPlan, BuildStep } from '../../scheduler/plan.js';
 import { type BuildFlags, buildFlags, checkCacheTo, gitRevision, inputsFor, planOf, sourcesOf, withInputs } from '../build-plan.js';
 import { localInputLabels, recordInputs, registryInputLabels } from '../inputs.js';
 import { flagOption, type Invocation } from '../invocation.js';
@@ -55,26 +55,41 @@ interface FoundLabels {
 
 /**
  * Steps whose image is already there with the same inputs have nothing to do: on the engine, or, with `--push`, in
- * the registry (only pushed when the engine has it and the registry does not).
+ * the registry (only tested, when asked, and pushed when the engine has it and the registry does not). An image a
+ * child is built on must be where that build finds it: one the engine lacks (the registry has it) is built, and so
+ * is every ancestor when the builder keeps no local images (a named builder of a graph build: the child's named
+ * context is its parent's target).
  */
-function markUpToDate(plan: BuildPlan, { local, remote }: FoundLabels, push: boolean): BuildPlan {
-  return {
-    steps: plan.steps.map((step) => {
-      if (step.inputs === undefined || !step.phases.includes('build')) return step;
-      const here = local?.get(step.reference) === step.inputs;
-      if (remote?.get(step.reference) === step.inputs) return { ...step, phases: [], upToDate: 'the registry has it with these inputs' };
-      if (push && here) return { ...step, phases: ['push'], upToDate: 'the engine has it with these inputs' };
-      if (!push && here) return { ...step, phases: [], upToDate: 'the engine has it with these inputs' };
-      return step;
-    }),
-  };
+function markUpToDate(plan: BuildPlan, { local, remote }: FoundLabels, options: { push: boolean; ancestorsInGraph: boolean }): BuildPlan {
+  const decided = new Map<string, BuildStep>();
+  // Children first, so each image knows whether one built on it is built.
+  for (const step of [...plan.steps].reverse()) {
+    const childBuilt = plan.steps.some((child) => child.parent === step.name && decided.get(child.name)!.phases.includes('build'));
+    decided.set(step.name, decide(step, childBuilt));
+  }
+  return { steps: plan.steps.map((step) => decided.get(step.name)!) };
+
+  function decide(step: BuildStep, childBuilt: boolean): BuildStep {
+    if (step.inputs === undefined || !step.phases.includes('build')) return step;
+    const here = local?.get(step.reference) === step.inputs;
+    const there = remote?.get(step.reference) === step.inputs;
+    if (!here && !there) return step;
+    if (childBuilt && (options.ancestorsInGraph || !here)) return step;
+    if (there) return { ...step, phases: [], upToDate: 'the registry has it with these inputs' };
+    const after = step.phases.filter((phase) => phase !== 'build');
+    return { ...step, phases: options.push ? after : after.filter((phase) => phase !== 'test'), upToDate: 'the engine has it with these inputs' };
+  }
 }
 
 /** The labels of the selected images, from the engine most likely to be used and, with --push, the registry. */
 async function foundLabels(references: readonly string[], engine: Engine, push: boolean, io: CliIo): Promise<FoundLabels> {
   const [local, remote] = await Promise.all([
     localInputLabels(engine, references, io).catch(() => undefined),
-    push ? registryInputLabels(references, io, (reference, problem) => io.stderr.write(`mlrun-images: ${reference}: ${problem}; it is built\n`)) : undefined,
+    push
+      ? registryInputLabels(references, io, (reference, problem) =>
+          io.stderr.write(`mlrun-images: ${reference}: ${problem}; it counts as not in the registry\n`),
+        )
+      : undefined,
   ]);
   return { local, ...(remote ? { remote } : {}) };
 }
@@ -87,6 +102,8 @@ interface BuildStart {
   /** The engine the run would most likely use: asked for the labels before it is detected. */
   likely: Engine;
   references: string[];
+  /** Parents of the selected images that are not selected (--no-deps): used as the engine has them. */
+  outside: Unit[];
   found: Promise<FoundLabels | undefined>;
 }
 
@@ -102,9 +119,13 @@ export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo): BuildS
   const likely = assumedEngine(requestedEngine, flags.builder ? { builder: flags.builder } : {});
   // Without the engine's cache, or with fresh bases, every image is built again: that is what those flags ask for.
   const skips = !flags.dryRun && !flags.force && !flags.noCache && !flags.pull && (io.env.MLRUN_NO_CACHE ?? '') === '';
-  const references = set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.reference);
+  const units = set.select(flags.images, { withAncestors: !flags.noDeps });
+  // With --no-deps a parent outside the selection is used as the engine has it: its label is asked too.
+  const selected = new Set(units.map((unit) => unit.id));
+  const outside = set.units.filter((unit) => units.some((each) => each.parent === unit.id) && !selected.has(unit.id));
+  const references = [...units, ...outside].map((unit) => unit.reference);
   const found = skips ? foundLabels(references, likely, flags.push, io) : Promise.resolve(undefined);
-  return { sources, concurrency, requestedEngine, likely, references, found };
+  return { sources, concurrency, requestedEngine, likely, references, outside, found };
 }
 
 /**
@@ -125,7 +146,11 @@ export async function buildImages(
   const { sources, concurrency, requestedEngine, likely, references } = start;
   const engineOptions = flags.builder ? { builder: flags.builder } : {};
   const found = await start.found;
-  const inputs = inputsFor(set, files, folder, flags, io);
+  // A child of a parent outside the run is built on the parent the engine has: its inputs hold that one's digest.
+  const outsideLabel = new Map(
+    start.outside.map((unit) => [unit.id, found?.local?.get(unit.reference)] as const).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  );
+  const inputs = inputsFor(set, files, folder, flags, io, undefined, (parent) => outsideLabel.get(parent));
   // The revision and source labels are asked of git only when an image is built (they are not inputs).
   let git: Awaited<ReturnType<typeof gitRevision>> | undefined;
   const planFor = (engine: Engine) => {
@@ -138,7 +163,7 @@ export async function buildImages(
       }),
       inputs,
     );
-    return found ? markUpToDate(plan, found, flags.push) : plan;
+    return found ? markUpToDate(plan, found, { push: flags.push, ancestorsInGraph: engine.graph !== undefined && flags.builder !== undefined }) : plan;
   };
   let engine = likely;
   let plan = planFor(likely);
@@ -167,10 +192,12 @@ export async function buildImages(
   const upToDate = plan.steps.filter((step) => step.phases.length === 0).length;
   const toBuild = plan.steps.filter((step) => step.phases.includes('build')).length;
   const tested = flags.test ? ', each tested before it is pushed' : '';
+  const onlyPushed = plan.steps.filter((step) => step.phases.length > 0 && !step.phases.includes('build')).length;
+  const skipped = [...(upToDate > 0 ? [`${upToDate} up to date`] : []), ...(onlyPushed > 0 ? [`${onlyPushed} up to date here, only pushed`] : [])];
   const headline =
-    upToDate === 0
+    skipped.length === 0
       ? `building ${plan.steps.length} image(s) with ${engine.label}, ${way}${tested}`
-      : `${upToDate} of ${plan.steps.length} image(s) up to date; building ${toBuild} with ${engine.label}, ${way}${tested}`;
+      : `${plan.steps.length} image(s): ${skipped.join(', ')}; building ${toBuild} with ${engine.label}, ${way}${tested}`;
   return runPlan(
     {
       plan,

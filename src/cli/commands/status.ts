@@ -47,7 +47,9 @@ export async function changedSince(ref: string, invocation: Invocation, io: CliI
       try {
         const { family, set, templates } = loadProject(invocationThen, io);
         const lock = readLock(dirname(manifestThen))?.bases;
-        const flags = { ...now.flags, images: [], ...(lock ? { lock } : {}) };
+        // The lock as it was at REF: one added or removed since changes the bases.
+        const { lock: _lockNow, ...withoutLock } = now.flags;
+        const flags = { ...withoutLock, images: [], ...(lock ? { lock } : {}) };
         const files = renderFamily(family, templates, lock);
         inputsThen = inputsFor(set, files, dirname(manifestThen), flags, io, (path) => inCopy(path, checkout.root, checkout.copy));
       } catch (error) {
