@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { IMAGE_FIELDS, MERGE_RULES, type MergeRule } from '../../src/family/inherit.js';
+import { applyExtends, findCycles, formatCycle, IMAGE_FIELDS, MERGE_RULES, type MergeRule } from '../../src/family/inherit.js';
+import { formatDiagnostic } from '../../src/errors.js';
+import { parseManifest } from '../../src/manifest/load.js';
+import type { Manifest } from '../../src/manifest/types.js';
 import { load, problemsOf, yaml } from '../helpers.js';
 
 function child(parentLines: string[], childLines: string[]) {
@@ -141,6 +144,52 @@ describe('extends: each merge rule', () => {
     expect(problemsOf(manifest)).toEqual([problem]);
   });
 
+  test.each([
+    {
+      parent: 'has several ids',
+      parentLayers: ['      - run: {id: install, commands: [y]}', '      - run: {id: setup, commands: [w]}'],
+      problem: 'images.yaml:11:23: `before: nowhere`: no inherited layer has the id `nowhere`; the inherited ids are install, setup',
+    },
+    {
+      parent: 'has layers without ids',
+      parentLayers: ['      - run: {commands: [y]}'],
+      problem: 'images.yaml:10:23: `before: nowhere`: no inherited layer has the id `nowhere`; no inherited layer has an id',
+    },
+  ])('merge-layers: an unknown `before` when the parent $parent lists what there is', ({ parentLayers, problem }) => {
+    const manifest = yaml(
+      'version: 1',
+      'images:',
+      '  parent:',
+      '    base: debian:12',
+      '    layers:',
+      ...parentLayers,
+      '  child:',
+      '    extends: parent',
+      '    layers:',
+      '      - run: {before: nowhere, commands: [x]}',
+    );
+    expect(problemsOf(manifest)).toEqual([problem]);
+  });
+
+  test("merge-layers: `before` in a stage's layers is reported where it is written", () => {
+    const manifest = yaml(
+      'version: 1',
+      'images:',
+      '  parent:',
+      '    base: debian:12',
+      '    layers:',
+      '      - run: {id: install, commands: [y]}',
+      '  child:',
+      '    extends: parent',
+      '    stages:',
+      '      - name: build',
+      '        base: debian:12',
+      '        layers:',
+      '          - run: {before: install, commands: [x]}',
+    );
+    expect(problemsOf(manifest)).toEqual(["images.yaml:13:27: `before` places an image layer among inherited ones; a stage's layers are listed in order"]);
+  });
+
   test('merge-layers: a merged layer must still be complete', () => {
     expect(
       problemsOf(
@@ -234,4 +283,147 @@ test('a parameter inherited into a merged layer is reported where it is written,
       ),
     ),
   ).toEqual(['images.yaml:6:38: invalid apt package `Curl`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)']);
+});
+
+describe('findCycles', () => {
+  test.each([
+    { relation: 'a chain into a cycle (only the cycle is reported)', next: { a: 'b', b: 'c', c: 'b' }, cycles: ['b → c → b'] },
+    { relation: 'two separate cycles', next: { a: 'b', b: 'a', c: 'd', d: 'c' }, cycles: ['a → b → a', 'c → d → c'] },
+    { relation: 'an image that names itself', next: { a: 'a', b: 'a' }, cycles: ['a → a'] },
+    { relation: 'chains that end', next: { a: 'b', c: 'b' }, cycles: [] },
+  ])('$relation', ({ next, cycles }) => {
+    const names = [...new Set([...Object.keys(next), ...Object.values(next)])];
+    const parentOf = (name: string) => (next as Record<string, string | undefined>)[name];
+    expect(findCycles(names, parentOf).map(formatCycle)).toEqual(cycles);
+  });
+});
+
+describe('applyExtends', () => {
+  const manifest = parseManifest({ file: 'images.yaml', text: 'version: 1\n' });
+  const applied = (...lines: string[]) => {
+    const parsed = parseManifest({ file: 'images.yaml', text: yaml(...lines) });
+    return applyExtends(parsed, parsed.data as Manifest);
+  };
+
+  test('an image keeps its fields apart from layers, stages and extends, with the path of each field and key', () => {
+    const { images, diagnostics } = applied(
+      'version: 1',
+      'images:',
+      '  parent:',
+      '    base: debian:12',
+      '    env: {A: "1"}',
+      '    entrypoint: [run, it]',
+      '    layers:',
+      '      - run: {commands: [make]}',
+      '    stages:',
+      '      - name: build',
+      '        base: node:20',
+      '        layers:',
+      '          - apt: {packages: [curl]}',
+      '  child:',
+      '    extends: parent',
+      '    user: app',
+      '    env: {B: "2"}',
+    );
+    expect(diagnostics).toEqual([]);
+    const parent = images.get('parent')!;
+    expect('extends' in parent).toBe(false);
+    expect(parent.spec).toStrictEqual({ base: 'debian:12', env: { A: '1' }, entrypoint: ['run', 'it'] });
+    expect(parent.paths).toStrictEqual({
+      base: ['images', 'parent', 'base'],
+      env: ['images', 'parent', 'env'],
+      'env.A': ['images', 'parent', 'env', 'A'],
+      entrypoint: ['images', 'parent', 'entrypoint'],
+    });
+    expect(parent.layers).toEqual([
+      {
+        kind: 'run',
+        params: { commands: ['make'] },
+        path: ['images', 'parent', 'layers', 0, 'run'],
+        paramPaths: { commands: ['images', 'parent', 'layers', 0, 'run', 'commands'] },
+      },
+    ]);
+    const stageLayerPath = ['images', 'parent', 'stages', 0, 'layers', 0, 'apt'];
+    expect(parent.stages).toEqual([
+      {
+        name: 'build',
+        base: 'node:20',
+        path: ['images', 'parent', 'stages', 0],
+        layers: [{ kind: 'apt', params: { packages: ['curl'] }, path: stageLayerPath, paramPaths: { packages: [...stageLayerPath, 'packages'] } }],
+      },
+    ]);
+
+    const child = images.get('child')!;
+    expect(child.extends).toBe('parent');
+    expect(child.spec).toStrictEqual({ base: 'debian:12', env: { A: '1', B: '2' }, entrypoint: ['run', 'it'], user: 'app' });
+    expect(child.paths).toStrictEqual({
+      base: ['images', 'parent', 'base'],
+      env: ['images', 'child', 'env'],
+      'env.A': ['images', 'parent', 'env', 'A'],
+      'env.B': ['images', 'child', 'env', 'B'],
+      entrypoint: ['images', 'parent', 'entrypoint'],
+      user: ['images', 'child', 'user'],
+    });
+  });
+
+  test('layers without an id are never merged: the child appends its own', () => {
+    const { images } = applied(
+      'version: 1',
+      'images:',
+      '  parent:',
+      '    base: debian:12',
+      '    layers:',
+      '      - run: {commands: [a]}',
+      '  child:',
+      '    extends: parent',
+      '    layers:',
+      '      - run: {commands: [b]}',
+    );
+    expect(images.get('child')!.layers.map(({ params }) => params)).toEqual([{ commands: ['a'] }, { commands: ['b'] }]);
+  });
+
+  test('a misplaced `before` in a parent is reported once, however many images extend it', () => {
+    const { diagnostics } = applied(
+      'version: 1',
+      'images:',
+      '  parent:',
+      '    base: debian:12',
+      '    layers:',
+      '      - run: {before: x, commands: [a]}',
+      '  child:',
+      '    extends: parent',
+      '  other:',
+      '    extends: parent',
+    );
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      'images.yaml:6:23: image `parent` extends no image: `before` places a layer among inherited ones; list the layers in order instead',
+    ]);
+  });
+
+  test('an image that extends an unknown image is reported for that alone, not for its `before`', () => {
+    const { images, diagnostics, partial } = applied(
+      'version: 1',
+      'images:',
+      '  app:',
+      '    extends: bsae',
+      '    layers:',
+      '      - run: {before: x, commands: [a]}',
+      '  base:',
+      '    base: debian:12',
+    );
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      'images.yaml:4:14: image `app` extends `bsae`, which is not an image of this manifest (did you mean `base`?)',
+    ]);
+    expect([...partial]).toEqual(['app']);
+    expect(images.get('app')!.spec).toStrictEqual({});
+    expect(images.get('app')!.paths).toStrictEqual({});
+    expect(images.get('app')!.extends).toBe('bsae');
+  });
+
+  test('a layer written as an empty mapping has an empty kind and no parameters', () => {
+    const data = { version: 1, images: { lone: { base: 'debian:12', layers: [{}] } } } as unknown as Manifest;
+    const { images, diagnostics } = applyExtends(manifest, data);
+    expect(diagnostics).toEqual([]);
+    expect(images.get('lone')!.layers).toEqual([{ kind: '', params: {}, path: ['images', 'lone', 'layers', 0, ''], paramPaths: {} }]);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { copyPaths, dockerfileValue, shellWord } from '../../src/dockerfile/quote.js';
-import { compileTemplates, tidy } from '../../src/render/templates.js';
+import { compileTemplates, layerKindsOf, MissingTemplateValue, tidy } from '../../src/render/templates.js';
 
 const fenced = (expression: string) => `\u0000${expression}\u0000`;
 
@@ -37,6 +37,13 @@ describe('dockerfileValue', () => {
 test('copyPaths uses the JSON form only when a path needs quoting', () => {
   expect(copyPaths(['a.txt', 'dir/b'], '/dest/')).toBe('a.txt dir/b /dest/');
   expect(copyPaths('my file.txt', '/dest/')).toBe('["my file.txt","/dest/"]');
+});
+
+test('layerKindsOf lists the .hbs files under layers/, sorted', () => {
+  expect(layerKindsOf({ 'layers/pip.hbs': '', 'layers/apt.hbs': '', 'layers/notes.md': '', 'partials/x.hbs': '', 'Dockerfile.hbs': '' })).toEqual([
+    'apt',
+    'pip',
+  ]);
 });
 
 test('tidy trims line ends, folds blank runs and ends with one newline', () => {
@@ -100,6 +107,43 @@ describe('the template helpers', () => {
 
   test('a printing helper refuses a missing value, naming itself and the line', () => {
     expect(() => render('x\n{{dq nothing}}', {})).toThrow(/dq.*line 2|line 2.*dq/);
+  });
+
+  test.each([
+    { line: 4, message: '`sh` got no value (line 4)' },
+    { line: undefined, message: '`sh` got no value' },
+  ])('a missing value at line $line reads $message', ({ line, message }) => {
+    const error = new MissingTemplateValue('sh', line);
+    expect(error.message).toBe(message);
+    expect([error.helper, error.line]).toEqual(['sh', line]);
+  });
+
+  test.each(['sh', 'dq', 'raw', 'comment', 'json'])('%s refuses a missing value, naming itself', (helper) => {
+    expect(() => render(`{{${helper} missing}}`)).toThrow(`\`${helper}\` got no value (line 1)`);
+  });
+
+  test('copyPaths refuses a missing destination even when the sources are there', () => {
+    expect(() => render('x\n\n{{copyPaths sources missing}}', { sources: ['a'] })).toThrow('`copyPaths` got no value (line 3)');
+  });
+
+  test('an unknown helper is reported with the helpers templates may call (not Handlebars internals)', () => {
+    expect(() => compileTemplates({ 'Dockerfile.hbs': '{{shh x}}' })).toThrow(
+      'templates/Dockerfile.hbs:1:1: unknown helper `shh` (did you mean `sh`?); the helpers are: if, unless, each, with, lookup, log, sh, dq, raw, comment, json, copyPaths, join, default, eq, ne, or, and, not, list, upper, concat, bracketed, argRef, releaseVersions, buildArg',
+    );
+  });
+
+  test('only .hbs files under partials/ are partials', () => {
+    const sources = { 'Dockerfile.hbs': '{{> notes}}', 'partials/notes.hbs': 'kept', 'partials/notes.txt': 'draft', 'layers/notes.hbs': 'layer' };
+    expect(compileTemplates(sources).skeleton({})).toBe('kept');
+    expect(() => compileTemplates({ 'Dockerfile.hbs': '{{> notes}}', 'partials/notes.txt': 'draft' })).toThrow(
+      'templates/Dockerfile.hbs:1:1: no partial `notes`: add templates/partials/notes.hbs',
+    );
+  });
+
+  test('a partial is looked up under partials/ only: a layer of that name is not one', () => {
+    expect(() => compileTemplates({ 'Dockerfile.hbs': '{{> e}}', 'layers/e.hbs': 'x' })).toThrow(
+      'templates/Dockerfile.hbs:1:1: no partial `e`: add templates/partials/e.hbs',
+    );
   });
 
   test('without the skeleton the templates folder is incomplete', () => {
