@@ -169,14 +169,10 @@ function realPath(path: string): string {
   }
 }
 
-/** The units whose input digest differs between two computations, and every unit built on one of them. */
+/**
+ * The units whose input digest differs between two computations (a unit new since counts). Digests hold their
+ * parent's, so every unit built on a changed one is among them.
+ */
 export function changedUnits(set: FamilySet, now: ReadonlyMap<string, InputsOf>, before: ReadonlyMap<string, InputsOf> | undefined): string[] {
-  const changed = new Set<string>();
-  for (const unit of set.units) {
-    const current = now.get(unit.id);
-    if (current === undefined) continue;
-    // Digests hold their parent's: a changed parent changes its children too.
-    if (before?.get(unit.id)?.digest !== current.digest) changed.add(unit.id);
-  }
-  return set.units.filter((unit) => changed.has(unit.id)).map((unit) => unit.id);
+  return set.units.filter((unit) => now.has(unit.id) && before?.get(unit.id)?.digest !== now.get(unit.id)!.digest).map((unit) => unit.id);
 }
