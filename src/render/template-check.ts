@@ -16,21 +16,52 @@ export const PRINTING_HELPERS = ['sh', 'dq', 'raw', 'json', 'copyPaths', 'commen
 type Node = hbs.AST.Node & { loc?: hbs.AST.SourceLocation };
 type Call = hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement;
 
-/** A Handlebars parse error at its place: `Parse error on line 3:\n…\n-----^\nExpecting 'X', got 'Y'`. */
-function syntaxProblem(file: string, error: Error): Diagnostic {
+/** Handlebars' parser (jison): after a parse error its lexer still holds the place of the token it stopped at. */
+interface HandlebarsParser {
+  lexer?: { yylloc?: { first_line?: number; first_column?: number } };
+}
+
+/**
+ * A Handlebars error at its place. A block mismatch (`{{#if}}…{{/each}}`) carries its place; a parse error
+ * (`Parse error on line 3:\n…\n-----^\nExpecting 'X', got 'Y'`) is placed where the parser's lexer stopped, since the
+ * caret line shows up to 20 earlier characters with their line breaks dropped.
+ */
+function syntaxProblem(file: string, error: Error & { lineNumber?: number; column?: number }): Diagnostic {
+  if (error.lineNumber !== undefined && error.column !== undefined) {
+    return {
+      location: { file, line: error.lineNumber, col: error.column + 1 },
+      message: `Handlebars syntax error: ${error.message.replace(/ - \d+:\d+$/, '')}`,
+    };
+  }
   const lines = error.message.split('\n');
-  const line = Number(/line (\d+)/.exec(lines[0] ?? '')?.[1] ?? 1);
-  const caret = lines.find((text) => /^-*\^$/.test(text));
-  const expected = lines.at(-1) ?? error.message;
+  const stopped = (Handlebars as unknown as { Parser?: HandlebarsParser }).Parser?.lexer?.yylloc;
+  const line = stopped?.first_line ?? Number(/line (\d+)/.exec(lines[0] ?? '')?.[1] ?? 1);
+  const col = (stopped?.first_column ?? 0) + 1;
+  // `Lexical error on line 2. Unrecognized text.` (an unclosed `{{!--`, say) ends with the caret, not with what was expected.
+  const expected = /^Lexical error/.test(error.message)
+    ? 'text it cannot read (an unclosed `{{!--` comment?)'
+    : /'OPEN_ENDBLOCK'.*, got 'EOF'$/.test(error.message)
+      ? 'the file ends inside a block: a `{{/…}}` is missing'
+      : lines.length > 1
+        ? lines.at(-1)!
+        : error.message;
   return {
-    location: { file, line, col: caret ? caret.length : 1 },
-    message: `Handlebars syntax error: ${expected.replace(/^Expecting /, 'expected ').replace(/'/g, '`')}`,
+    location: { file, line, col },
+    // Token names are quoted as code (`CLOSE`); an apostrophe in Handlebars' words stays one.
+    message: `Handlebars syntax error: ${expected.replace(/^Expecting /, 'expected ').replace(/'([A-Z_]+)'/g, '`$1`')}`,
   };
 }
 
-function headName(call: Call): string | undefined {
-  return call.path.type === 'PathExpression' && !(call.path as hbs.AST.PathExpression).data ? (call.path as hbs.AST.PathExpression).original : undefined;
+/** The name a call or partial is looked up by: a path (`sh`, `foo.bar`) or a literal (`{{"sh" x}}`, `{{> "header"}}`). */
+function nameOf(expression: hbs.AST.Expression): string | undefined {
+  if (expression.type === 'PathExpression') return (expression as hbs.AST.PathExpression).data ? undefined : (expression as hbs.AST.PathExpression).original;
+  if (expression.type === 'StringLiteral' || expression.type === 'NumberLiteral' || expression.type === 'BooleanLiteral')
+    return String((expression as hbs.AST.StringLiteral).value);
+  return undefined;
 }
+
+/** Printing helpers that print the value they are given: without one (`{{sh}}`) they would print nothing useful. */
+const VALUE_HELPERS = PRINTING_HELPERS.filter((name) => name !== 'releaseVersions');
 
 export interface TemplateNames {
   /** The helpers templates may call. */
@@ -52,10 +83,12 @@ export function checkTemplate(file: string, source: string, { helpers, partials 
   const at = (node: Node) => ({ file, line: node.loc?.start.line ?? 1, col: (node.loc?.start.column ?? 0) + 1 });
   const visitor = new Handlebars.Visitor();
   const checkCall = (call: Call, printed: boolean) => {
-    const name = headName(call);
+    const name = nameOf(call.path);
     const isCall = call.params.length > 0 || call.hash !== undefined || call.type === 'SubExpression';
     if (name !== undefined && isCall && !known.includes(name)) {
       problems.push({ location: at(call), message: `unknown helper \`${name}\`${didYouMean(name, known)}; the helpers are: ${known.join(', ')}` });
+    } else if (name !== undefined && VALUE_HELPERS.includes(name) && call.params.length === 0) {
+      problems.push({ location: at(call), message: `\`{{${name}}}\` is given no value to print: write \`{{${name} NAME}}\`` });
     } else if (layer && printed && (name === undefined || !PRINTING_HELPERS.includes(name))) {
       const shown = name ?? (call.path as { original?: unknown }).original ?? 'this value';
       problems.push({
@@ -77,7 +110,7 @@ export function checkTemplate(file: string, source: string, { helpers, partials 
     Handlebars.Visitor.prototype.BlockStatement.call(this, node);
   };
   visitor.PartialStatement = function (node) {
-    const name = node.name.type === 'PathExpression' ? (node.name as hbs.AST.PathExpression).original : undefined;
+    const name = nameOf(node.name as hbs.AST.Expression);
     if (name !== undefined && !partials.includes(name)) {
       problems.push({ location: at(node), message: `no partial \`${name}\`${didYouMean(name, partials)}: add templates/partials/${name}.hbs` });
     }
