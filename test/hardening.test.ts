@@ -63,6 +63,8 @@ describe('typing mistakes in YAML are located problems, not crashes', () => {
     ['an empty file', '', '1:1'],
     ['a binary value', yaml('version: 1', 'images: !!binary x'), '2:18'],
     ['a custom tag', yaml('version: 1', 'images:', '  app:', '    base: !custom debian:12'), '4:19'],
+    ['a tag on a mapping', yaml('version: 1', 'images: !!set', '  app:', '    base: debian:12'), '2:9'],
+    ['a custom tag on a flow mapping', yaml('version: 1', 'images:', '  app: !custom {base: debian:12}'), '3:16'],
   ])('%s', async (_what, manifest, where) => {
     write('images.yaml', manifest);
     const message = await refused(['generate']);
@@ -108,7 +110,11 @@ describe('typing mistakes in YAML are located problems, not crashes', () => {
 
 describe('templates: syntax errors, unknown helpers and partials are located', () => {
   test.each([
-    ['partials/header.hbs', '# Generated {{#if name}}\n', 'templates/partials/header.hbs:2:23: Handlebars syntax error: expected'],
+    [
+      'partials/header.hbs',
+      '# Generated {{#if name}}\n',
+      'templates/partials/header.hbs:2:1: Handlebars syntax error: the file ends inside a block: a `{{/…}}` is missing',
+    ],
     ['Dockerfile.hbs', '{{> header}}\nFROM {{argRef final.baseArg}\n', 'templates/Dockerfile.hbs:2:'],
     ['layers/greet.hbs', 'RUN echo {{shq who}}\n', 'templates/layers/greet.hbs:1:10: unknown helper `shq` (did you mean `sh`?)'],
     ['layers/greet.hbs', 'RUN echo {{sh (concatt who "x")}}\n', 'templates/layers/greet.hbs:1:15: unknown helper `concatt` (did you mean `concat`?)'],
@@ -305,6 +311,15 @@ describe('where output goes', () => {
     );
     expect(readFileSync(join(project, 'app', 'Dockerfile'), 'utf8')).toBe('FROM mine\n');
     expect(existsSync(join(project, 'web'))).toBe(false);
+  });
+
+  test('a hand-written Dockerfile reached through a symbolic link to the image folder is never replaced', async () => {
+    write('images.yaml', MINIMAL);
+    write('mine/Dockerfile', 'FROM mine\n');
+    mkdirSync(join(project, 'generated'));
+    symlinkSync(join(project, 'mine'), join(project, 'generated', 'app'));
+    expect(await refused(['generate'])).toContain('refusing to replace generated/app/Dockerfile: not written by mlrun-images');
+    expect(readFileSync(join(project, 'mine', 'Dockerfile'), 'utf8')).toBe('FROM mine\n');
   });
 
   test('a folder where a Dockerfile would go is refused too', async () => {

@@ -132,6 +132,15 @@ function listFiles(folder: string): string[] {
     .sort();
 }
 
+/** The names in a folder (of any kind: a symbolic link counts as there); none when it does not exist. */
+function entriesOf(folder: string): Set<string> {
+  try {
+    return new Set(readdirSync(folder));
+  } catch {
+    return new Set();
+  }
+}
+
 function readIfExists(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -164,8 +173,10 @@ export interface OutputDifference {
 
 /** Files that would change: written anew, changed, or produced no more (only files this tool wrote). */
 export async function compareOutput(folder: string, files: ReadonlyMap<string, string>): Promise<OutputDifference[]> {
+  const present = entriesOf(folder);
   const written = await inBatches([...files], ([path, after]): OutputDifference | undefined => {
-    const before = readIfExists(join(folder, path));
+    // A file whose image folder is not there at all is new: not looked for (a new family's thousands of misses).
+    const before = present.has(path.split('/')[0]!) ? readIfExists(join(folder, path)) : undefined;
     return before === after ? undefined : { path, ...(before !== undefined ? { before } : {}), after };
   });
   const leftOver = await inBatches(
@@ -239,9 +250,10 @@ export async function writeOutput(folder: string, differences: readonly OutputDi
     );
   }
   const targets = differences.map((difference) => ({ ...difference, target: insideFolder(folder, difference.path) }));
+  const present = entriesOf(folder);
   await inBatches(
     targets.filter(({ after }) => after !== undefined),
-    ({ target, after }) => writeWhole(target, after!),
+    ({ path, target, after }) => writeWhole(target, after!, present.has(path.split('/')[0]!) ? 'maybe' : 'missing'),
   );
   for (const { target, after } of targets) {
     if (after !== undefined) continue;
@@ -273,9 +285,13 @@ export async function writeOwnFile(path: string, text: string, isOurs: (existing
   return true;
 }
 
-/** Write a file whole: its folders made, the text into a temporary file renamed into place (never half written). */
-function writeWhole(path: string, text: string): void {
+/**
+ * Write a file whole: its folders made, the text into a temporary file renamed into place (never half written). A
+ * folder known to be `missing` is made first; otherwise only when the first write finds it missing.
+ */
+function writeWhole(path: string, text: string, folder: 'maybe' | 'missing' = 'maybe'): void {
   const temporary = `${path}.${process.pid}.tmp`;
+  if (folder === 'missing') makeFolder(resolve(dirname(path)));
   try {
     writeFileSync(temporary, text);
   } catch (error) {

@@ -1,16 +1,19 @@
 import {
   type Alias,
+  Composer,
   isAlias,
   isCollection,
   isMap,
+  isNode,
   isPair,
   isScalar,
   isSeq,
   Lexer,
   LineCounter,
   type Pair,
-  parseDocument,
+  Parser,
   visit,
+  YAMLParseError,
   type Document,
   type Node,
   type YAMLMap,
@@ -61,7 +64,7 @@ function checkSize(file: string, text: string): void {
 /** YAML syntax errors and duplicate keys, each at its place. */
 const SOURCE_AFTER_PROBLEM = 1024;
 
-function yamlProblems(document: Document, text: string, at: Locate): Diagnostic[] {
+function yamlProblems(document: Document, facts: DocumentFacts, text: string, at: Locate): Diagnostic[] {
   // What follows a problem is read for the key it names: a bounded slice, so many problems stay linear.
   const after = (offset: number) => text.slice(offset, offset + SOURCE_AFTER_PROBLEM);
   const problems: Diagnostic[] = document.errors.map((error) => ({
@@ -69,30 +72,66 @@ function yamlProblems(document: Document, text: string, at: Locate): Diagnostic[
     message: describeYamlError(error.code, error.message, after(error.pos[0])),
   }));
   // Not push(...list): hundreds of thousands of duplicate keys would overflow the call stack.
-  for (const { offset, code } of keyProblems(document)) problems.push({ location: at(offset), message: describeYamlError(code, '', after(offset)) });
+  for (const { offset, code } of facts.keyProblems) problems.push({ location: at(offset), message: describeYamlError(code, '', after(offset)) });
   return problems.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
 }
 
 /**
- * Each alias's node: the last node before it with its anchor. Found in one walk (yaml's own lookup walks the document
- * again for every alias, which is quadratic in their number); an alias with no anchor before it maps to undefined.
+ * Each alias's node: the last node before it with its anchor (yaml's own lookup walks the document again for every
+ * alias, which is quadratic in their number); an alias with no anchor before it maps to undefined.
  */
 type AliasTargets = Map<Alias, Node | undefined>;
 
-function aliasTargets(document: Document): AliasTargets {
+/**
+ * What one walk over the parsed document finds: where each alias points, keys and tags a manifest does not use, and
+ * how many values it holds as written (aliases not expanded).
+ */
+interface DocumentFacts {
+  aliases: AliasTargets;
+  writtenSize: number;
+  keyProblems: { offset: number; code: 'DUPLICATE_KEY' | 'COLLECTION_KEY' | 'TAG' }[];
+}
+
+/** One pre-order walk in document order (a pair's key before its value), as yaml's `visit` goes, without its paths. */
+function documentFacts(document: Document): DocumentFacts {
   const anchors = new Map<string, Node>();
-  const targets: AliasTargets = new Map();
-  visit(document, {
-    Node(_key, node) {
-      if (isAlias(node)) targets.set(node, anchors.get(node.source));
-      else if (node.anchor !== undefined) anchors.set(node.anchor, node);
-    },
-  });
-  return targets;
+  const facts: DocumentFacts = { aliases: new Map(), writtenSize: 0, keyProblems: [] };
+  // Counted as `expandedSize` counts: a collection and each scalar (or missing key or value) one, a pair its two sides.
+  const walk = (node: unknown): void => {
+    if (!isNode(node)) {
+      facts.writtenSize++;
+      return;
+    }
+    if (isAlias(node)) {
+      facts.aliases.set(node, anchors.get(node.source));
+      return;
+    }
+    facts.writtenSize++;
+    if (node.anchor !== undefined) anchors.set(node.anchor, node);
+    // `!!str 3.10` keeps a value a string; any other tag (`!!binary`, `!custom`, `!!set`) makes data no manifest uses.
+    if (node.tag !== undefined && node.tag !== 'tag:yaml.org,2002:str' && node.range) facts.keyProblems.push({ offset: node.range[0], code: 'TAG' });
+    if (isSeq(node)) for (const item of node.items) walk(item);
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const offset = (pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
+        if (offset !== undefined) {
+          if (pair.key !== null && !isScalar(pair.key)) facts.keyProblems.push({ offset, code: 'COLLECTION_KEY' });
+          const key = keyText(pair.key);
+          if (seen.has(key)) facts.keyProblems.push({ offset, code: 'DUPLICATE_KEY' });
+          seen.add(key);
+        }
+        walk(pair.key);
+        walk(pair.value);
+      }
+    }
+  };
+  walk(document.contents);
+  return facts;
 }
 
 /** How many values the document holds with its aliases expanded; counting stops past the limit. */
-export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES, targets = aliasTargets(document)): number {
+export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES, targets = documentFacts(document).aliases): number {
   const sizes = new WeakMap<object, number>();
   const sizeOf = (node: unknown): number => {
     if (node === null || typeof node !== 'object') return 1;
@@ -113,8 +152,7 @@ export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES, tar
  * The document as plain data, as yaml's `toJS` makes it (an aliased list or mapping is the same object at each alias),
  * in one walk. Aliases that point nowhere or expand too far are refused.
  */
-function documentData(document: Document, at: Locate): unknown {
-  const targets = aliasTargets(document);
+function documentData(document: Document, { aliases: targets, writtenSize }: DocumentFacts, at: Locate): unknown {
   const unresolved = [...targets].filter(([, target]) => target === undefined).map(([alias]) => alias);
   if (unresolved.length > 0) {
     throw new ManifestError(
@@ -124,7 +162,8 @@ function documentData(document: Document, at: Locate): unknown {
       })),
     );
   }
-  if (expandedSize(document, MAX_EXPANDED_NODES, targets) > MAX_EXPANDED_NODES) {
+  const size = targets.size === 0 ? writtenSize : expandedSize(document, MAX_EXPANDED_NODES, targets);
+  if (size > MAX_EXPANDED_NODES) {
     throw new ManifestError([
       {
         location: at(0),
@@ -132,10 +171,12 @@ function documentData(document: Document, at: Locate): unknown {
       },
     ]);
   }
+  // Only a node with an anchor is reached more than once (through its aliases): it is converted once, and shared.
   const converted = new Map<Node, unknown>();
   const dataOf = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) return dataOf(targets.get(node));
+    if ((node as Node).anchor === undefined) return convert(node as Node);
     if (!converted.has(node as Node)) converted.set(node as Node, convert(node as Node));
     return converted.get(node as Node);
   };
@@ -219,78 +260,77 @@ function isValueToken(token: string): boolean {
 export const MAX_FLOW_DEPTH = 100;
 
 /**
- * Refuse, from yaml's lexer alone, what would cost the parser far more than a manifest ever needs: more than
- * MAX_WRITTEN_VALUES values, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
- * parser's time and memory, and stops at the first such token.
+ * yaml's lexemes of the text, refused at the first that would cost the parser far more than a manifest ever needs:
+ * past MAX_WRITTEN_VALUES values, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
+ * parser's time and memory, so hostile text is refused before the parser builds anything.
  */
-function checkTokens(file: string, text: string): void {
+function lexWithinBounds(file: string, text: string): string[] {
+  const lexemes: string[] = [];
   let offset = 0;
   let values = 0;
   let depth = 0;
   let problem: string | undefined;
-  for (const token of new Lexer().lex(text)) {
-    if (isValueToken(token)) values++;
-    else if (token === '[' || token === '{') depth++;
-    else if (token === ']' || token === '}') depth--;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (isValueToken(lexeme)) values++;
+    else if (lexeme === '[' || lexeme === '{') depth++;
+    else if (lexeme === ']' || lexeme === '}') depth--;
     if (values > MAX_WRITTEN_VALUES)
       problem = `the manifest holds more than ${MAX_WRITTEN_VALUES} values (keys, values and aliases); no family needs that many: remove what is not needed`;
     else if (depth > MAX_FLOW_DEPTH) problem = `invalid YAML: lists or mappings nested more than ${MAX_FLOW_DEPTH} deep; no manifest needs that`;
     if (problem) break;
+    lexemes.push(lexeme);
     // The lexer's own markers (document, flow end, scalar) are not text of the file.
-    if (!LEXER_MARKERS.has(token)) offset += token.length;
+    if (!LEXER_MARKERS.has(lexeme)) offset += lexeme.length;
   }
-  if (!problem) return;
+  if (!problem) return lexemes;
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const col = offset - before.lastIndexOf('\n');
   throw new ManifestError([{ location: { file, line, col }, message: problem }]);
 }
 
+/**
+ * yaml's `parseDocument`, fed the lexemes already read (the text is lexed once). yaml's own uniqueKeys check compares
+ * each key with every earlier one (quadratic in a 5,000-image map); duplicate keys are found with a set in
+ * `documentFacts` instead.
+ */
+function parseYaml(file: string, text: string, lineCounter: LineCounter): Document {
+  const lexemes = lexWithinBounds(file, text);
+  const parser = new Parser(lineCounter.addNewLine);
+  function* tokens() {
+    lineCounter.addNewLine(0);
+    for (const lexeme of lexemes) yield* parser.next(lexeme);
+    yield* parser.end();
+  }
+  let document: Document | undefined;
+  for (const next of new Composer({ uniqueKeys: false, prettyErrors: false }).compose(tokens(), true, text.length)) {
+    if (!document) document = next;
+    else {
+      document.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  return document!;
+}
+
 /** Parse manifest text into plain data that remembers where each value came from. */
 export function parseManifest({ file, text }: ManifestSource): ParsedManifest {
   checkSize(file, text);
-  checkTokens(file, text);
   const lineCounter = new LineCounter();
-  // yaml's own uniqueKeys check compares each key with every earlier one (quadratic in a 5,000-image map); findDuplicateKeys uses a set.
-  const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const document = parseYaml(file, text, lineCounter);
   const at: Locate = (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const problems = yamlProblems(document, text, at);
+  const facts = documentFacts(document);
+  const problems = yamlProblems(document, facts, text, at);
   if (problems.length > 0) throw new ManifestError(problems);
-  const data = documentData(document, at);
+  const data = documentData(document, facts, at);
   const sourceOf = (path: NodePath): string | undefined => {
     const node = document.getIn(path, true) as Node | undefined;
     return node?.range ? text.slice(node.range[0], node.range[1]).trim() : undefined;
   };
   return { file, data, locate: locator(document, at), sourceOf };
-}
-
-/**
- * Keys that repeat an earlier key of the same mapping as the data would hold them (`1` and `"1"` are one key there),
- * and keys that are not plain values (a list or mapping as a key).
- */
-function keyProblems(document: Document): { offset: number; code: 'DUPLICATE_KEY' | 'COLLECTION_KEY' | 'TAG' }[] {
-  const problems: { offset: number; code: 'DUPLICATE_KEY' | 'COLLECTION_KEY' | 'TAG' }[] = [];
-  visit(document, {
-    Node(_key, node) {
-      // `!!str 3.10` keeps a value a string; any other tag (`!!binary`, `!custom`) makes data no manifest uses.
-      if (node.tag !== undefined && node.tag !== 'tag:yaml.org,2002:str' && node.range) problems.push({ offset: node.range[0], code: 'TAG' });
-    },
-    Map(_key, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        const offset = (pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0];
-        if (offset === undefined) continue;
-        if (pair.key !== null && !isScalar(pair.key)) problems.push({ offset, code: 'COLLECTION_KEY' });
-        const key = keyText(pair.key);
-        if (seen.has(key)) problems.push({ offset, code: 'DUPLICATE_KEY' });
-        seen.add(key);
-      }
-    },
-  });
-  return problems;
 }
 
 /** An unclosed quote or flow collection is reported at the end of the file; point at where it opens instead. */
