@@ -19,15 +19,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { ManifestError, type Diagnostic, type SourceLocation } from '../errors.js';
-
-/** Larger manifests are refused before parsing: no image family needs more, and it bounds the work. */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-/**
- * YAML aliases expand in place: a few dozen aliases of aliases can blow up to gigabytes ("billion laughs"), and so can
- * a few large lists aliased many times. The data may hold at most this many values after expansion (about what a
- * 4 MiB manifest could hold written out).
- */
-export const MAX_EXPANDED_NODES = 1_000_000;
+import { MAX_EXPANDED_NODES, MAX_FLOW_DEPTH, MAX_MANIFEST_BYTES, MAX_WRITTEN_VALUES } from './limits.js';
 
 export type NodePath = readonly (string | number)[];
 
@@ -47,6 +39,9 @@ export interface ParsedManifest {
 }
 
 type Locate = (offset: number) => SourceLocation;
+
+/** 100000 as 100,000. */
+const grouped = (count: number) => count.toLocaleString('en-US');
 
 /** Larger manifests are refused before parsing. */
 function checkSize(file: string, text: string): void {
@@ -167,7 +162,7 @@ function documentData(document: Document, { aliases: targets, writtenSize }: Doc
     throw new ManifestError([
       {
         location: at(0),
-        message: `YAML aliases expand to too much data (more than ${MAX_EXPANDED_NODES} values); write the values out or use \`extends\``,
+        message: `YAML aliases expand to too much data (more than ${grouped(MAX_EXPANDED_NODES)} values); write the values out or use \`extends\``,
       },
     ]);
   }
@@ -244,20 +239,11 @@ function locator(document: Document, at: Locate): ParsedManifest['locate'] {
 
 const LEXER_MARKERS = new Set(['\x02', '\x18', '\x1f']);
 
-/**
- * A manifest may write at most this many values (keys, values and aliases, each counted once); parsing that many
- * takes about 2 s. No family comes near it: 20,000 images with a layer each hold 140,000.
- */
-export const MAX_WRITTEN_VALUES = 250_000;
-
 /** A token of yaml's lexer that is one value: a plain scalar (after its marker), a quoted one, an alias, a block scalar. */
 function isValueToken(token: string): boolean {
   const first = token[0];
   return token === '\x1f' || first === '"' || first === "'" || first === '*' || first === '|' || first === '>';
 }
-
-/** Flow collections (`[`, `{`) nested deeper than this are refused before parsing. */
-export const MAX_FLOW_DEPTH = 100;
 
 /**
  * yaml's lexemes of the text, refused at the first that would cost the parser far more than a manifest ever needs:
@@ -275,7 +261,7 @@ function lexWithinBounds(file: string, text: string): string[] {
     else if (lexeme === '[' || lexeme === '{') depth++;
     else if (lexeme === ']' || lexeme === '}') depth--;
     if (values > MAX_WRITTEN_VALUES)
-      problem = `the manifest holds more than ${MAX_WRITTEN_VALUES} values (keys, values and aliases); no family needs that many: remove what is not needed`;
+      problem = `the manifest holds more than ${grouped(MAX_WRITTEN_VALUES)} values (keys, values and aliases); no family needs that many: split it into several manifests or remove what is not needed`;
     else if (depth > MAX_FLOW_DEPTH) problem = `invalid YAML: lists or mappings nested more than ${MAX_FLOW_DEPTH} deep; no manifest needs that`;
     if (problem) break;
     lexemes.push(lexeme);

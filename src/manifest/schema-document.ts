@@ -2,6 +2,8 @@
  * The manifest's JSON Schema, assembled: the fixed parts here, each layer kind's parameters from its module.
  * schema/images.schema.json (what editors read) is this document written out; a test keeps the two in step.
  */
+import { MAX_IMAGES } from './limits.js';
+
 export type JsonSchema = Record<string, unknown>;
 
 /** What a layer kind says about its parameters. */
@@ -80,9 +82,10 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>, ima
         additionalProperties: { $ref: '#/definitions/source' },
       },
       images: {
-        description: 'Image name -> image definition.',
+        description: `Image name -> image definition (at most ${MAX_IMAGES.toLocaleString('en-US')}).`,
         type: 'object',
         minProperties: 1,
+        maxProperties: MAX_IMAGES,
         additionalProperties: {
           $ref: '#/definitions/image',
         },

@@ -195,6 +195,14 @@ function describeSchemaError(error: ErrorObject, prefix: NodePath, manifest: Par
       }
       return { path, part: 'value', message: `${where(path)} must not be empty` };
     case 'maxProperties': {
+      if (path.length === 1 && path[0] === 'images') {
+        const count = Object.keys(error.data as object).length;
+        return {
+          path,
+          part: 'key',
+          message: `the manifest declares ${count.toLocaleString('en-US')} images; at most ${Number(params.limit).toLocaleString('en-US')} are built from one manifest: split the family into several manifests`,
+        };
+      }
       const kinds = Object.keys(error.data as object)
         .map((k) => `\`${k}\``)
         .join(', ');

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { MAX_EXPANDED_NODES, MAX_MANIFEST_BYTES, parseManifest, type ParsedManifest } from '../../src/manifest/load.js';
+import { MAX_EXPANDED_NODES, MAX_MANIFEST_BYTES } from '../../src/manifest/limits.js';
+import { parseManifest, type ParsedManifest } from '../../src/manifest/load.js';
 import { formatDiagnostic, ManifestError } from '../../src/errors.js';
 import { problemsOf, yaml } from '../helpers.js';
 
@@ -97,7 +98,7 @@ describe('aliases', () => {
       levels.push(`lol${level}: &lol${level} [${Array(10).fill(previous).join(', ')}]`);
     }
     expect(refusalOf(yaml(...levels))).toEqual([
-      `images.yaml:1:1: YAML aliases expand to too much data (more than ${MAX_EXPANDED_NODES} values); write the values out or use \`extends\``,
+      `images.yaml:1:1: YAML aliases expand to too much data (more than ${MAX_EXPANDED_NODES.toLocaleString('en-US')} values); write the values out or use \`extends\``,
     ]);
   });
 
@@ -177,10 +178,10 @@ describe('empty manifests', () => {
   });
 });
 
-test('124,000 duplicate keys (about as many as fit under the value limit) are each a located problem', () => {
-  const text = `${yaml('version: 1', 'images:', '  a:', '    base: debian:12', '    env:')}${'      A: x\n'.repeat(124_000)}`;
+test('49,000 duplicate keys (about as many as fit under the value limit) are each a located problem', () => {
+  const text = `${yaml('version: 1', 'images:', '  a:', '    base: debian:12', '    env:')}${'      A: x\n'.repeat(49_000)}`;
   const problems = problemsOf(text);
-  expect(problems).toHaveLength(123_999);
+  expect(problems).toHaveLength(48_999);
   expect(problems[0]).toBe('images.yaml:7:7: duplicate key `A`: each key may appear once in a mapping');
 }, 60_000);
 
@@ -212,10 +213,10 @@ describe('aliases become data as YAML defines them, in one walk', () => {
     ]);
   });
 
-  test('200,000 aliases of a small anchor are read in linear time', () => {
-    const text = `a: &x [1, 2]\nuses: [${Array(200_000).fill('*x').join(', ')}]\n`;
+  test('99,000 aliases of a small anchor are read in linear time', () => {
+    const text = `a: &x 1\nuses: [${Array(99_000).fill('*x').join(', ')}]\n`;
     const started = Date.now();
-    expect((parse(text).data as { uses: unknown[] }).uses).toHaveLength(200_000);
+    expect((parse(text).data as { uses: unknown[] }).uses).toHaveLength(99_000);
     // yaml's own lookup walks the document once per alias: minutes here.
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 60_000);
