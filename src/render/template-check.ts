@@ -13,12 +13,17 @@ const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'];
 /** Helpers whose output is quoted, refused when unsafe, or made by this tool: the only ones a layer template may print. */
 export const PRINTING_HELPERS = ['sh', 'dq', 'raw', 'json', 'copyPaths', 'comment', 'buildArg', 'argRef', 'releaseVersions'];
 
-type Node = hbs.AST.Node & { loc?: hbs.AST.SourceLocation };
 type Call = hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement;
 
 /** Handlebars' parser (jison): after a parse error its lexer still holds the place of the token it stopped at. */
 interface HandlebarsParser {
-  lexer?: { yylloc?: { first_line?: number; first_column?: number } };
+  lexer: { yylloc: { first_line: number; first_column: number } };
+}
+
+/** `Expecting 'CLOSE', 'ID', got 'INVALID'` as `expected \`CLOSE\`, \`ID\`, got \`INVALID\``. */
+function expectedTokens(line: string): string {
+  const tokens = line.replace(/'([A-Z_]+)'/g, '`$1`');
+  return tokens.startsWith('Expecting ') ? `expected ${tokens.slice('Expecting '.length)}` : tokens;
 }
 
 /**
@@ -27,41 +32,34 @@ interface HandlebarsParser {
  * caret line shows up to 20 earlier characters with their line breaks dropped.
  */
 function syntaxProblem(file: string, error: Error & { lineNumber?: number; column?: number }): Diagnostic {
-  if (error.lineNumber !== undefined && error.column !== undefined) {
+  if (error.lineNumber !== undefined) {
     return {
-      location: { file, line: error.lineNumber, col: error.column + 1 },
+      location: { file, line: error.lineNumber, col: error.column! + 1 },
       message: `Handlebars syntax error: ${error.message.replace(/ - \d+:\d+$/, '')}`,
     };
   }
-  const lines = error.message.split('\n');
-  const stopped = (Handlebars as unknown as { Parser?: HandlebarsParser }).Parser?.lexer?.yylloc;
-  const line = stopped?.first_line ?? Number(/line (\d+)/.exec(lines[0] ?? '')?.[1] ?? 1);
-  const col = (stopped?.first_column ?? 0) + 1;
-  // `Lexical error on line 2. Unrecognized text.` (an unclosed `{{!--`, say) ends with the caret, not with what was expected.
-  const expected = /^Lexical error/.test(error.message)
-    ? 'text it cannot read (an unclosed `{{!--` comment?)'
-    : /'OPEN_ENDBLOCK'.*, got 'EOF'$/.test(error.message)
+  const stopped = (Handlebars as unknown as { Parser: HandlebarsParser }).Parser.lexer.yylloc;
+  const message = error.message.startsWith('Lexical error')
+    ? // `Lexical error on line 2. Unrecognized text.` (an unclosed `{{!--`, say) ends with the caret line.
+      'text it cannot read (an unclosed `{{!--` comment or `{{{{raw}}}}` block?)'
+    : error.message.endsWith("got 'EOF'")
       ? 'the file ends inside a block: a `{{/…}}` is missing'
-      : lines.length > 1
-        ? lines.at(-1)!
-        : error.message;
-  return {
-    location: { file, line, col },
-    // Token names are quoted as code (`CLOSE`); an apostrophe in Handlebars' words stays one.
-    message: `Handlebars syntax error: ${expected.replace(/^Expecting /, 'expected ').replace(/'([A-Z_]+)'/g, '`$1`')}`,
-  };
+      : expectedTokens(error.message.split('\n').at(-1)!);
+  return { location: { file, line: stopped.first_line, col: stopped.first_column + 1 }, message: `Handlebars syntax error: ${message}` };
 }
 
-/** The name a call or partial is looked up by: a path (`sh`, `foo.bar`) or a literal (`{{"sh" x}}`, `{{> "header"}}`). */
+/**
+ * The name a call or partial is looked up by: a path (`sh`, `foo.bar`) or a literal (`{{"sh" x}}`, `{{1 x}}`,
+ * `{{> "header"}}`); none for a data variable (`@index`), `null`, `undefined` or a subexpression.
+ */
 function nameOf(expression: hbs.AST.Expression): string | undefined {
-  if (expression.type === 'PathExpression') return (expression as hbs.AST.PathExpression).data ? undefined : (expression as hbs.AST.PathExpression).original;
-  if (expression.type === 'StringLiteral' || expression.type === 'NumberLiteral' || expression.type === 'BooleanLiteral')
-    return String((expression as hbs.AST.StringLiteral).value);
-  return undefined;
+  if ((expression as hbs.AST.PathExpression).data) return undefined;
+  const original = (expression as { original?: unknown }).original;
+  return original === undefined || original === null ? undefined : String(original);
 }
 
 /** Printing helpers that print the value they are given: without one (`{{sh}}`) they would print nothing useful. */
-const VALUE_HELPERS = PRINTING_HELPERS.filter((name) => name !== 'releaseVersions');
+const VALUE_HELPERS: readonly (string | undefined)[] = PRINTING_HELPERS.filter((name) => name !== 'releaseVersions');
 
 export interface TemplateNames {
   /** The helpers templates may call. */
@@ -80,16 +78,16 @@ export function checkTemplate(file: string, source: string, { helpers, partials 
   }
   const known = [...new Set([...BUILTIN_HELPERS, ...helpers])];
   const problems: Diagnostic[] = [];
-  const at = (node: Node) => ({ file, line: node.loc?.start.line ?? 1, col: (node.loc?.start.column ?? 0) + 1 });
+  const at = (node: hbs.AST.Node) => ({ file, line: node.loc.start.line, col: node.loc.start.column + 1 });
   const visitor = new Handlebars.Visitor();
   const checkCall = (call: Call, printed: boolean) => {
     const name = nameOf(call.path);
     const isCall = call.params.length > 0 || call.hash !== undefined || call.type === 'SubExpression';
     if (name !== undefined && isCall && !known.includes(name)) {
       problems.push({ location: at(call), message: `unknown helper \`${name}\`${didYouMean(name, known)}; the helpers are: ${known.join(', ')}` });
-    } else if (name !== undefined && VALUE_HELPERS.includes(name) && call.params.length === 0) {
+    } else if (VALUE_HELPERS.includes(name) && call.params.length === 0) {
       problems.push({ location: at(call), message: `\`{{${name}}}\` is given no value to print: write \`{{${name} NAME}}\`` });
-    } else if (layer && printed && (name === undefined || !PRINTING_HELPERS.includes(name))) {
+    } else if (layer && printed && !(PRINTING_HELPERS as readonly (string | undefined)[]).includes(name)) {
       const shown = name ?? (call.path as { original?: unknown }).original ?? 'this value';
       problems.push({
         location: at(call),

@@ -39,7 +39,17 @@ describe('checkTemplate: syntax errors', () => {
     {
       mistake: 'an unclosed comment (a lexical error: no list of what was expected)',
       source: 'a\nb {{!-- x',
-      problem: 'templates/t.hbs:2:3: Handlebars syntax error: text it cannot read (an unclosed `{{!--` comment?)',
+      problem: 'templates/t.hbs:2:3: Handlebars syntax error: text it cannot read (an unclosed `{{!--` comment or `{{{{raw}}}}` block?)',
+    },
+    {
+      mistake: 'an unclosed raw block',
+      source: 'a\n{{{{raw}}}} x',
+      problem: 'templates/t.hbs:2:8: Handlebars syntax error: text it cannot read (an unclosed `{{!--` comment or `{{{{raw}}}}` block?)',
+    },
+    {
+      mistake: 'a second `else` where the block must close',
+      source: '{{#if x}}a{{else}}b{{else}}c{{/if}}',
+      problem: 'templates/t.hbs:1:20: Handlebars syntax error: expected `OPEN_ENDBLOCK`, got `INVERSE`',
     },
     {
       mistake: 'a block never closed (placed at the end of the file)',
@@ -55,6 +65,16 @@ describe('checkTemplate: syntax errors', () => {
       mistake: 'a raw block closed by another name',
       source: 'a\n  {{{{raw}}}} {{{{/raw2}}}}',
       problem: "templates/t.hbs:2:7: Handlebars syntax error: raw doesn't match raw2",
+    },
+    {
+      mistake: 'a block mismatch past line 9 and column 9',
+      source: `${'\n'.repeat(11)}             {{#if x}}{{/each}}`,
+      problem: "templates/t.hbs:12:17: Handlebars syntax error: if doesn't match each",
+    },
+    {
+      mistake: 'a block whose name reads like a place (only the place Handlebars adds at the end is dropped)',
+      source: '{{#[x - 1:2]}}{{/y}}',
+      problem: "templates/t.hbs:1:4: Handlebars syntax error: x - 1:2 doesn't match y",
     },
     {
       mistake: "a block closed by a name that reads `Expecting` (Handlebars' words are kept as they are)",
@@ -95,9 +115,11 @@ describe('checkTemplate: helpers and partials', () => {
   test.each([
     { call: 'named by a string literal', source: 'x {{"nope" value}}', col: 3 },
     { call: 'named by a string literal in a subexpression', source: 'x {{sh ("nope" value)}}', col: 8 },
-  ])('an unknown helper $call is reported', ({ source, col }) => {
+    { call: 'named by a number', source: 'x {{1 value}}', col: 3, name: '1' },
+    { call: 'named by a boolean', source: 'x {{true value}}', col: 3, name: 'true' },
+  ])('an unknown helper $call is reported', ({ source, col, name = 'nope' }) => {
     expect(problemsOf(source)).toEqual([
-      `templates/t.hbs:1:${col}: unknown helper \`nope\`; the helpers are: if, unless, each, with, lookup, log, sh, dq, raw, upper`,
+      `templates/t.hbs:1:${col}: unknown helper \`${name}\`; the helpers are: if, unless, each, with, lookup, log, sh, dq, raw, upper`,
     ]);
   });
 
