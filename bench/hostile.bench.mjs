@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syntheticManifest } from './synthetic.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/mlrun-images.js', import.meta.url));
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -42,18 +43,19 @@ const CASES = {
   '4 MiB of invalid ports in one list': () => fill(`${header}  a:\n    base: debian:12\n    expose: [`, 'x', ']\n', ','),
   '4 MiB of duplicate keys': () => fill(`${header}  a:\n    base: debian:12\n    env:\n`, '      A: x\n'),
   'aliases, just under the value limit': () =>
-    `version: 1\nanchors:\n  big: &big [${Array(1_000).fill('x').join(', ')}]\n  uses: [${Array(98_900).fill('*big').join(', ')}]\nimages:\n  a:\n    base: debian:12\n`,
-  'duplicate keys, just under the value limit': () => `${header}  a:\n    base: debian:12\n    env:\n${'      A: x\n'.repeat(49_000)}`,
+    `version: 1\nanchors:\n  big: &big [${Array(1_000).fill('x').join(', ')}]\n  uses: [${Array(248_000).fill('*big').join(', ')}]\nimages:\n  a:\n    base: debian:12\n`,
+  'duplicate keys, just under the value limit': () => `${header}  a:\n    base: debian:12\n    env:\n${'      A: x\n'.repeat(124_000)}`,
   'one 4 MiB string': () => fill(`${header}  a:\n    base: debian:12\n    description: "`, 'x', '"\n'),
-  // The largest manifests the limits let through: as many images as may be declared, with about as many values as may
-  // be written, or with aliases expanding to about as many values as the data may hold.
-  'valid: 10,000 images, 90,000 values': () => {
+  // The largest valid manifests the limits let through: `npm run bench`'s largest family (about as many values as may
+  // be written), as many images as may be declared, and aliases expanding to about as much as the data may hold.
+  'valid: 5,000 images of `npm run bench`': () => syntheticManifest(5_000),
+  'valid: 10,000 images with a layer each': () => {
     const lines = [];
     for (let index = 0; index < 10_000; index++) lines.push(`  img-${index}:\n    base: debian:12\n    layers:\n      - apt: {packages: [curl, git, vim]}\n`);
     return header + lines.join('');
   },
-  'valid: 10,000 images, aliases to 240,000': () => {
-    const packages = Array.from({ length: 13 }, (_, index) => `pkg${index}`).join(', ');
+  'valid: 10,000 images, aliases to 920,000': () => {
+    const packages = Array.from({ length: 80 }, (_, index) => `pkg${index}`).join(', ');
     const lines = [`  img-0:\n    base: debian:12\n    layers:\n      - apt: {packages: &shared [${packages}]}\n`];
     for (let index = 1; index < 10_000; index++) lines.push(`  img-${index}:\n    base: debian:12\n    layers:\n      - apt: {packages: *shared}\n`);
     return header + lines.join('');
