@@ -132,15 +132,6 @@ function listFiles(folder: string): string[] {
     .sort();
 }
 
-/** The names in a folder (of any kind: a symbolic link counts as there); none when it does not exist. */
-function entriesOf(folder: string): Set<string> {
-  try {
-    return new Set(readdirSync(folder));
-  } catch {
-    return new Set();
-  }
-}
-
 function readIfExists(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -173,10 +164,10 @@ export interface OutputDifference {
 
 /** Files that would change: written anew, changed, or produced no more (only files this tool wrote). */
 export async function compareOutput(folder: string, files: ReadonlyMap<string, string>): Promise<OutputDifference[]> {
-  const present = entriesOf(folder);
+  // Into a folder not made yet every file is new: none is looked for (a new family's thousands of misses).
+  const fresh = !existsSync(folder);
   const written = await inBatches([...files], ([path, after]): OutputDifference | undefined => {
-    // A file whose image folder is not there at all is new: not looked for (a new family's thousands of misses).
-    const before = present.has(path.split('/')[0]!) ? readIfExists(join(folder, path)) : undefined;
+    const before = fresh ? undefined : readIfExists(join(folder, path));
     return before === after ? undefined : { path, ...(before !== undefined ? { before } : {}), after };
   });
   const leftOver = await inBatches(
@@ -250,10 +241,11 @@ export async function writeOutput(folder: string, differences: readonly OutputDi
     );
   }
   const targets = differences.map((difference) => ({ ...difference, target: insideFolder(folder, difference.path) }));
-  const present = entriesOf(folder);
+  // Into a folder not made yet, each file's folder is made before it is written (not after a failed write).
+  const folders = existsSync(folder) ? 'maybe' : 'missing';
   await inBatches(
     targets.filter(({ after }) => after !== undefined),
-    ({ path, target, after }) => writeWhole(target, after!, present.has(path.split('/')[0]!) ? 'maybe' : 'missing'),
+    ({ target, after }) => writeWhole(target, after!, folders),
   );
   for (const { target, after } of targets) {
     if (after !== undefined) continue;

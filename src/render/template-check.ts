@@ -43,7 +43,9 @@ function syntaxProblem(file: string, error: Error & { lineNumber?: number; colum
     ? // `Lexical error on line 2. Unrecognized text.` (an unclosed `{{!--`, say) ends with the caret line.
       'text it cannot read (an unclosed `{{!--` comment or `{{{{raw}}}}` block?)'
     : error.message.endsWith("got 'EOF'")
-      ? 'the file ends inside a block: a `{{/…}}` is missing'
+      ? error.message.includes("'OPEN_ENDBLOCK'")
+        ? 'the file ends inside a block: a `{{/…}}` is missing'
+        : 'the file ends inside a `{{…}}`: it is not closed'
       : expectedTokens(error.message.split('\n').at(-1)!);
   return { location: { file, line: stopped.first_line, col: stopped.first_column + 1 }, message: `Handlebars syntax error: ${message}` };
 }

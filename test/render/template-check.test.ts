@@ -52,6 +52,11 @@ describe('checkTemplate: syntax errors', () => {
       problem: 'templates/t.hbs:1:20: Handlebars syntax error: expected `OPEN_ENDBLOCK`, got `INVERSE`',
     },
     {
+      mistake: 'a mustache never closed at the end of the file',
+      source: 'FROM x\nRUN echo {{sh name\n',
+      problem: 'templates/t.hbs:3:1: Handlebars syntax error: the file ends inside a `{{…}}`: it is not closed',
+    },
+    {
       mistake: 'a block never closed (placed at the end of the file)',
       source: '{{#if x}}\n  y\n',
       problem: 'templates/t.hbs:3:1: Handlebars syntax error: the file ends inside a block: a `{{/…}}` is missing',
