@@ -63,6 +63,7 @@ describe('typing mistakes in YAML are located problems, not crashes', () => {
     ['an empty file', '', '1:1'],
     ['a binary value', yaml('version: 1', 'images: !!binary x'), '2:18'],
     ['a custom tag', yaml('version: 1', 'images:', '  app:', '    base: !custom debian:12'), '4:19'],
+    ['a YAML 1.1 directive (`y` would become true)', yaml('# the family', '%YAML 1.1', '---', 'version: 1', 'images:', '  y: {base: debian:12}'), '2:1'],
     ['a tag on a mapping', yaml('version: 1', 'images: !!set', '  app:', '    base: debian:12'), '2:9'],
     ['a custom tag on a flow mapping', yaml('version: 1', 'images:', '  app: !custom {base: debian:12}'), '3:16'],
   ])('%s', async (_what, manifest, where) => {

@@ -68,6 +68,13 @@ function yamlProblems(document: Document, facts: DocumentFacts, text: string, at
   }));
   // Not push(...list): hundreds of thousands of duplicate keys would overflow the call stack.
   for (const { offset, code } of facts.keyProblems) problems.push({ location: at(offset), message: describeYamlError(code, '', after(offset)) });
+  const version = document.directives?.yaml.version ?? '1.2';
+  if (version !== '1.2') {
+    problems.push({
+      location: at(Math.max(0, text.search(/^%YAML/m))),
+      message: `\`%YAML ${version}\` reads values by older rules (\`y\` and \`on\` are true, \`<<\` merges mappings); a manifest is YAML 1.2: remove the line`,
+    });
+  }
   return problems.sort((a, b) => a.location.line - b.location.line || a.location.col - b.location.col);
 }
 
