@@ -42,9 +42,12 @@ const CASES = {
   'flow lists nested 1,000,000 deep': () => `${header.trim()} ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}\n`,
   '4 MiB of invalid ports in one list': () => fill(`${header}  a:\n    base: debian:12\n    expose: [`, 'x', ']\n', ','),
   '4 MiB of duplicate keys': () => fill(`${header}  a:\n    base: debian:12\n    env:\n`, '      A: x\n'),
-  'aliases, just under the value limit': () =>
-    `version: 1\nanchors:\n  big: &big [${Array(1_000).fill('x').join(', ')}]\n  uses: [${Array(248_000).fill('*big').join(', ')}]\nimages:\n  a:\n    base: debian:12\n`,
-  'duplicate keys, just under the value limit': () => `${header}  a:\n    base: debian:12\n    env:\n${'      A: x\n'.repeat(124_000)}`,
+  // Just under the bound on written nodes (300,000).
+  'aliases, just under the node limit': () =>
+    `version: 1\nanchors:\n  big: &big [${Array(1_000).fill('x').join(', ')}]\n  uses: [${Array(298_000).fill('*big').join(', ')}]\nimages:\n  a:\n    base: debian:12\n`,
+  'duplicate keys, just under the node limit': () => `${header}  a:\n    base: debian:12\n    env:\n${'      A: x\n'.repeat(149_000)}`,
+  'empty lists, just under the node limit': () => `version: 1\nx: [${Array(299_990).fill('[]').join(',')}]\n`,
+  'empty list items, just under the node limit': () => `version: 1\nx:\n${'-\n'.repeat(299_990)}`,
   'one 4 MiB string': () => fill(`${header}  a:\n    base: debian:12\n    description: "`, 'x', '"\n'),
   // The largest valid manifests the limits let through: `npm run bench`'s largest family (about as many values as may
   // be written), as many images as may be declared, and aliases expanding to about as much as the data may hold.

@@ -85,12 +85,12 @@ describe('typing mistakes in YAML are located problems, not crashes', () => {
     expect(await refused(['generate'])).not.toContain('nested more than');
   });
 
-  test('a flow list of more than 250,000 values is refused before it is parsed', async () => {
-    write('images.yaml', `version: 1\nimages:\n  a:\n    base: debian:12\n    expose: [${Array(250_001).fill('1').join(',')}]\n`);
+  test('a flow list of more than 300,000 values is refused before it is parsed', async () => {
+    write('images.yaml', `version: 1\nimages:\n  a:\n    base: debian:12\n    expose: [${Array(300_001).fill('1').join(',')}]\n`);
     const started = Date.now();
-    // The 250,001st value of the file (keys count too) is the 249,994th of the list.
+    // The 300,001st node of the file (keys and the bracket count too) is the 299,993rd value of the list.
     expect(await refused(['generate'])).toMatch(
-      /^images\.yaml:5:500000: the manifest holds more than 250,000 values \(keys, values and aliases\); no family needs that many: split it into several manifests/,
+      /^images\.yaml:5:599998: the manifest writes more than 300,000 values, lists and list items \(keys, values, aliases, brackets, dashes\); no family needs that many: split it into several manifests/,
     );
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -101,9 +101,13 @@ describe('typing mistakes in YAML are located problems, not crashes', () => {
     ['single-quoted values', (count: number) => `uses: [${Array(count).fill("'x'").join(', ')}]\n`],
     ['block scalars', (count: number) => `uses:\n${'  - |\n    x\n'.repeat(count)}`],
     ['duplicate keys', (count: number) => `env:\n${'  A: x\n'.repeat(Math.ceil(count / 2))}`],
-  ])('%s count towards the 250,000 values', async (_kind, make) => {
-    write('images.yaml', `version: 1\n${make(250_000)}`);
-    expect(await refused(['generate'])).toMatch(/^images\.yaml:\d+:\d+: the manifest holds more than 250,000 values/);
+    ['empty lists in brackets', (count: number) => `uses: [${Array(count).fill('[]').join(', ')}]\n`],
+    ['empty mappings in brackets', (count: number) => `uses: [${Array(count).fill('{}').join(', ')}]\n`],
+    ['empty list items', (count: number) => `uses:\n${'  -\n'.repeat(count)}`],
+    ['explicit keys', (count: number) => `uses:\n${'  ? \n'.repeat(count)}`],
+  ])('%s count towards the 300,000 nodes', async (_kind, make) => {
+    write('images.yaml', `version: 1\n${make(300_000)}`);
+    expect(await refused(['generate'])).toMatch(/^images\.yaml:\d+:\d+: the manifest writes more than 300,000 values, lists and list items/);
     write('images.yaml', `version: 1\n${make(1_000)}`);
     expect(await refused(['generate'])).not.toContain('the manifest holds more than');
   });

@@ -19,7 +19,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { ManifestError, type Diagnostic, type SourceLocation } from '../errors.js';
-import { MAX_EXPANDED_NODES, MAX_FLOW_DEPTH, MAX_MANIFEST_BYTES, MAX_WRITTEN_VALUES } from './limits.js';
+import { MAX_EXPANDED_NODES, MAX_FLOW_DEPTH, MAX_MANIFEST_BYTES, MAX_WRITTEN_NODES } from './limits.js';
 
 export type NodePath = readonly (string | number)[];
 
@@ -246,29 +246,43 @@ function locator(document: Document, at: Locate): ParsedManifest['locate'] {
 
 const LEXER_MARKERS = new Set(['\x02', '\x18', '\x1f']);
 
-/** A token of yaml's lexer that is one value: a plain scalar (after its marker), a quoted one, an alias, a block scalar. */
-function isValueToken(token: string): boolean {
+/**
+ * A token of yaml's lexer that makes one node: a plain scalar (after its marker), a quoted one, an alias, a block
+ * scalar, a list or mapping in brackets, a list item (`-`, empty or not) or an explicit key (`?`).
+ */
+function isNodeToken(token: string): boolean {
   const first = token[0];
-  return token === '\x1f' || first === '"' || first === "'" || first === '*' || first === '|' || first === '>';
+  return (
+    token === '\x1f' ||
+    token === '[' ||
+    token === '{' ||
+    token === '-' ||
+    token === '?' ||
+    first === '"' ||
+    first === "'" ||
+    first === '*' ||
+    first === '|' ||
+    first === '>'
+  );
 }
 
 /**
  * yaml's lexemes of the text, refused at the first that would cost the parser far more than a manifest ever needs:
- * past MAX_WRITTEN_VALUES values, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
+ * past MAX_WRITTEN_NODES values, lists and list items, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
  * parser's time and memory, so hostile text is refused before the parser builds anything.
  */
 function lexWithinBounds(file: string, text: string): string[] {
   const lexemes: string[] = [];
   let offset = 0;
-  let values = 0;
+  let nodes = 0;
   let depth = 0;
   let problem: string | undefined;
   for (const lexeme of new Lexer().lex(text)) {
-    if (isValueToken(lexeme)) values++;
-    else if (lexeme === '[' || lexeme === '{') depth++;
+    if (isNodeToken(lexeme)) nodes++;
+    if (lexeme === '[' || lexeme === '{') depth++;
     else if (lexeme === ']' || lexeme === '}') depth--;
-    if (values > MAX_WRITTEN_VALUES)
-      problem = `the manifest holds more than ${grouped(MAX_WRITTEN_VALUES)} values (keys, values and aliases); no family needs that many: split it into several manifests or remove what is not needed`;
+    if (nodes > MAX_WRITTEN_NODES)
+      problem = `the manifest writes more than ${grouped(MAX_WRITTEN_NODES)} values, lists and list items (keys, values, aliases, brackets, dashes); no family needs that many: split it into several manifests or remove what is not needed`;
     else if (depth > MAX_FLOW_DEPTH) problem = `invalid YAML: lists or mappings nested more than ${MAX_FLOW_DEPTH} deep; no manifest needs that`;
     if (problem) break;
     lexemes.push(lexeme);
