@@ -26,3 +26,8 @@ export const MAX_FLOW_DEPTH = 100;
 
 /** Images one manifest may declare: each is rendered and written as its own Dockerfile. */
 export const MAX_IMAGES = 10_000;
+
+/** A count as messages write it: 100000 as 100,000. */
+export function grouped(count: number): string {
+  return count.toLocaleString('en-US');
+}

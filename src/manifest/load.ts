@@ -19,7 +19,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { ManifestError, type Diagnostic, type SourceLocation } from '../errors.js';
-import { MAX_EXPANDED_NODES, MAX_FLOW_DEPTH, MAX_MANIFEST_BYTES, MAX_WRITTEN_NODES } from './limits.js';
+import { grouped, MAX_EXPANDED_NODES, MAX_FLOW_DEPTH, MAX_MANIFEST_BYTES, MAX_WRITTEN_NODES } from './limits.js';
 
 export type NodePath = readonly (string | number)[];
 
@@ -39,9 +39,6 @@ export interface ParsedManifest {
 }
 
 type Locate = (offset: number) => SourceLocation;
-
-/** 100000 as 100,000. */
-const grouped = (count: number) => count.toLocaleString('en-US');
 
 /** Larger manifests are refused before parsing. */
 function checkSize(file: string, text: string): void {
@@ -133,7 +130,7 @@ function documentFacts(document: Document): DocumentFacts {
 }
 
 /** How many values the document holds with its aliases expanded; counting stops past the limit. */
-export function expandedSize(document: Document, limit = MAX_EXPANDED_NODES, targets = documentFacts(document).aliases): number {
+function expandedSize(document: Document, limit: number, targets: AliasTargets): number {
   const sizes = new WeakMap<object, number>();
   const sizeOf = (node: unknown): number => {
     if (node === null || typeof node !== 'object') return 1;
@@ -268,8 +265,8 @@ function isNodeToken(token: string): boolean {
 
 /**
  * yaml's lexemes of the text, refused at the first that would cost the parser far more than a manifest ever needs:
- * past MAX_WRITTEN_NODES values, lists and list items, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is a fraction of the
- * parser's time and memory, so hostile text is refused before the parser builds anything.
+ * past MAX_WRITTEN_NODES values, lists and list items, or flow collections nested beyond MAX_FLOW_DEPTH. The lexer is
+ * a fraction of the parser's time and memory, so hostile text is refused before the parser builds anything.
  */
 function lexWithinBounds(file: string, text: string): string[] {
   const lexemes: string[] = [];

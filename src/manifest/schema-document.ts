@@ -2,7 +2,7 @@
  * The manifest's JSON Schema, assembled: the fixed parts here, each layer kind's parameters from its module.
  * schema/images.schema.json (what editors read) is this document written out; a test keeps the two in step.
  */
-import { MAX_IMAGES } from './limits.js';
+import { grouped, MAX_IMAGES } from './limits.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -82,7 +82,7 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>, ima
         additionalProperties: { $ref: '#/definitions/source' },
       },
       images: {
-        description: `Image name -> image definition (at most ${MAX_IMAGES.toLocaleString('en-US')}).`,
+        description: `Image name -> image definition (at most ${grouped(MAX_IMAGES)}).`,
         type: 'object',
         minProperties: 1,
         maxProperties: MAX_IMAGES,

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../errors.js';
 import { didYouMean } from '../suggest.js';
+import { grouped } from './limits.js';
 import type { NodePath, ParsedManifest } from './load.js';
 import type { JsonSchema } from './schema-document.js';
 
@@ -200,7 +201,7 @@ function describeSchemaError(error: ErrorObject, prefix: NodePath, manifest: Par
         return {
           path,
           part: 'key',
-          message: `the manifest declares ${count.toLocaleString('en-US')} images; at most ${Number(params.limit).toLocaleString('en-US')} are built from one manifest: split the family into several manifests`,
+          message: `the manifest declares ${grouped(count)} images; at most ${grouped(Number(params.limit))} are built from one manifest: split the family into several manifests`,
         };
       }
       const kinds = Object.keys(error.data as object)

@@ -5,11 +5,14 @@ import { parseManifest } from '../../src/manifest/load.js';
 import type { Manifest } from '../../src/manifest/types.js';
 import { load, problemsOf, yaml } from '../helpers.js';
 
+/** A manifest of two images, `parent` and `child`, each given its lines as written under its name. */
+function parentAndChild(parentLines: string[], childLines: string[]): string {
+  const indented = (lines: string[]) => lines.map((line) => `    ${line}`);
+  return yaml('version: 1', 'images:', '  parent:', ...indented(parentLines), '  child:', ...indented(childLines));
+}
+
 function child(parentLines: string[], childLines: string[]) {
-  const family = load(
-    yaml('version: 1', 'images:', '  parent:', ...parentLines.map((l) => `    ${l}`), '  child:', '    extends: parent', ...childLines.map((l) => `    ${l}`)),
-  );
-  return family.images.get('child')!;
+  return load(parentAndChild(parentLines, ['extends: parent', ...childLines])).images.get('child')!;
 }
 
 const testedRules = new Set<MergeRule>();
@@ -122,89 +125,50 @@ describe('extends: each merge rule', () => {
   test.each([
     {
       mistake: '`before` names an id no inherited layer has',
-      layers: ['    extends: parent', '    layers:', '      - run: {before: instal, commands: [x]}'],
+      layers: ['extends: parent', 'layers:', '  - run: {before: instal, commands: [x]}'],
       problem: 'images.yaml:10:23: `before: instal`: no inherited layer has the id `instal` (did you mean `install`?); the inherited ids are install',
     },
     {
       mistake: '`before` in an image that extends nothing',
-      layers: ['    base: debian:12', '    layers:', '      - run: {before: install, commands: [x]}'],
+      layers: ['base: debian:12', 'layers:', '  - run: {before: install, commands: [x]}'],
       problem: 'images.yaml:10:23: image `child` extends no image: `before` places a layer among inherited ones; list the layers in order instead',
     },
   ])('merge-layers: $mistake is reported where it is written', ({ layers, problem }) => {
-    const manifest = yaml(
-      'version: 1',
-      'images:',
-      '  parent:',
-      '    base: debian:12',
-      '    layers:',
-      '      - run: {id: install, commands: [y]}',
-      '  child:',
-      ...layers,
-    );
+    const manifest = parentAndChild(['base: debian:12', 'layers:', '  - run: {id: install, commands: [y]}'], layers);
     expect(problemsOf(manifest)).toEqual([problem]);
   });
 
   test.each([
     {
       parent: 'has several ids',
-      parentLayers: ['      - run: {id: install, commands: [y]}', '      - run: {id: setup, commands: [w]}'],
+      parentLayers: ['  - run: {id: install, commands: [y]}', '  - run: {id: setup, commands: [w]}'],
       problem: 'images.yaml:11:23: `before: nowhere`: no inherited layer has the id `nowhere`; the inherited ids are install, setup',
     },
     {
       parent: 'has layers without ids',
-      parentLayers: ['      - run: {commands: [y]}'],
+      parentLayers: ['  - run: {commands: [y]}'],
       problem: 'images.yaml:10:23: `before: nowhere`: no inherited layer has the id `nowhere`; no inherited layer has an id',
     },
   ])('merge-layers: an unknown `before` when the parent $parent lists what there is', ({ parentLayers, problem }) => {
-    const manifest = yaml(
-      'version: 1',
-      'images:',
-      '  parent:',
-      '    base: debian:12',
-      '    layers:',
-      ...parentLayers,
-      '  child:',
-      '    extends: parent',
-      '    layers:',
-      '      - run: {before: nowhere, commands: [x]}',
+    const manifest = parentAndChild(
+      ['base: debian:12', 'layers:', ...parentLayers],
+      ['extends: parent', 'layers:', '  - run: {before: nowhere, commands: [x]}'],
     );
     expect(problemsOf(manifest)).toEqual([problem]);
   });
 
   test("merge-layers: `before` in a stage's layers is reported where it is written", () => {
-    const manifest = yaml(
-      'version: 1',
-      'images:',
-      '  parent:',
-      '    base: debian:12',
-      '    layers:',
-      '      - run: {id: install, commands: [y]}',
-      '  child:',
-      '    extends: parent',
-      '    stages:',
-      '      - name: build',
-      '        base: debian:12',
-      '        layers:',
-      '          - run: {before: install, commands: [x]}',
+    const manifest = parentAndChild(
+      ['base: debian:12', 'layers:', '  - run: {id: install, commands: [y]}'],
+      ['extends: parent', 'stages:', '  - name: build', '    base: debian:12', '    layers:', '      - run: {before: install, commands: [x]}'],
     );
     expect(problemsOf(manifest)).toEqual(["images.yaml:13:27: `before` places an image layer among inherited ones; a stage's layers are listed in order"]);
   });
 
   test('merge-layers: a merged layer must still be complete', () => {
-    expect(
-      problemsOf(
-        yaml(
-          'version: 1',
-          'images:',
-          '  parent:',
-          '    base: debian:12',
-          '  child:',
-          '    extends: parent',
-          '    layers:',
-          '      - openmpi: {id: mpi, cuda: true}',
-        ),
-      ),
-    ).toEqual(['images.yaml:8:18: openmpi layer of image `child` is missing `version` (needed unless `source: apt`)']);
+    expect(problemsOf(parentAndChild(['base: debian:12'], ['extends: parent', 'layers:', '  - openmpi: {id: mpi, cuda: true}']))).toEqual([
+      'images.yaml:8:18: openmpi layer of image `child` is missing `version` (needed unless `source: apt`)',
+    ]);
   });
 
   test('merge-stages: a stage of the same name replaces the inherited one, others append', () => {
@@ -269,18 +233,7 @@ describe('extends: where inherited values are reported', () => {
 test('a parameter inherited into a merged layer is reported where it is written, once', () => {
   expect(
     problemsOf(
-      yaml(
-        'version: 1',
-        'images:',
-        '  parent:',
-        '    base: debian:12',
-        '    layers:',
-        '      - apt: {id: system, packages: [Curl]}',
-        '  child:',
-        '    extends: parent',
-        '    layers:',
-        '      - apt: {id: system}',
-      ),
+      parentAndChild(['base: debian:12', 'layers:', '  - apt: {id: system, packages: [Curl]}'], ['extends: parent', 'layers:', '  - apt: {id: system}']),
     ),
   ).toEqual(['images.yaml:6:38: invalid apt package `Curl`: expected NAME or NAME=VERSION (lowercase letters, digits and + . -)']);
 });
