@@ -12,6 +12,22 @@ REGISTRY=127.0.0.1:5000
 BASE_IMAGE=$REGISTRY/debian:bookworm
 STARTED=$STATE/started.pids
 log() { printf 'dev-engine: %s\n' "$*"; }
+fail() { printf 'dev-engine: %s\n' "$*" >&2; exit 1; }
+
+# Every manifest type mlrun-images' registry client accepts (ACCEPTED_MANIFEST_TYPES in src/registry/client.ts; a test
+# keeps the two equal). The registry is asked as the product and the tests ask it: docker 26 with the containerd image
+# store pushes OCI manifests, which a registry refuses to a client that accepts docker's types only.
+MANIFEST_TYPES='application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
+# "STATUS MEDIA-TYPE DIGEST" of the base's manifest in the registry (STATUS 000: no registry answered).
+base_in_registry() {
+  curl -sS --max-time 10 -o /dev/null -w '%{http_code} %{content_type} %header{docker-content-digest}' \
+    -H "Accept: $MANIFEST_TYPES" "http://$REGISTRY/v2/debian/manifests/bookworm" 2>/dev/null || true
+}
+registry_serves_base() {
+  local status type _
+  read -r status type _ <<<"$(base_in_registry)"
+  [ "$status" = 200 ] && [[ ", $MANIFEST_TYPES, " == *", ${type%;}, "* ]]
+}
 
 if [ "${1:-}" = stop ]; then
   if [ -f "$STARTED" ]; then
@@ -134,7 +150,7 @@ fi
 # registry's, or make one.
 if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   docker push "$BASE_IMAGE" >/dev/null
-elif curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REGISTRY/v2/debian/manifests/bookworm" 2>/dev/null; then
+elif registry_serves_base; then
   docker pull "$BASE_IMAGE" >/dev/null
 else
   if [ ! -x "$STATE/rootfs/bin/sh" ]; then
@@ -151,5 +167,16 @@ fi
 # A second context on the same daemon: its builder (named after the context) is what --builder is tested with.
 docker context inspect mlrun-images-e2e >/dev/null 2>&1 ||
   docker context create mlrun-images-e2e --docker host=unix:///var/run/docker.sock >/dev/null 2>&1
+
+# Ready means ready: the registry serves the base as the product's client and the tests ask for it, docker holds that
+# very image, and podman (whose storage buildah shares) pulls it.
+read -r status type digest <<<"$(base_in_registry)"
+registry_serves_base ||
+  fail "the registry on $REGISTRY does not serve $BASE_IMAGE as any of $MANIFEST_TYPES: it answered ${status:-nothing}${type:+ ($type)}; see $STATE/registry.log"
+docker image inspect --format '{{join .RepoDigests " "}}' "$BASE_IMAGE" | grep -qF "$REGISTRY/debian@$digest" ||
+  fail "docker's $BASE_IMAGE is not the registry's ($digest): push it again with \`docker push $BASE_IMAGE\`"
+podman pull --quiet --tls-verify=false "$BASE_IMAGE" >/dev/null 2>"$STATE/podman-pull.log" ||
+  fail "podman cannot pull $BASE_IMAGE from the registry; see $STATE/podman-pull.log"
+log "the registry serves $BASE_IMAGE as ${type%;} ($digest) to mlrun-images, docker and podman"
 
 log "ready: docker $(docker version --format '{{.Server.Version}}') with buildx $(docker buildx version | cut -d' ' -f2), podman $(podman --version | cut -d' ' -f3), buildah $(buildah --version | cut -d' ' -f3), registry $REGISTRY, base $BASE_IMAGE"

@@ -52,7 +52,13 @@ export const MEDIA_TYPES = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 } as const;
-const ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest];
+/** Every manifest type the client accepts for a tag, in the order of the Accept header it sends. */
+export const ACCEPTED_MANIFEST_TYPES: readonly string[] = [
+  MEDIA_TYPES.ociIndex,
+  MEDIA_TYPES.dockerManifestList,
+  MEDIA_TYPES.ociManifest,
+  MEDIA_TYPES.dockerManifest,
+];
 const INDEX_TYPES: readonly string[] = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList];
 
 const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io']);
@@ -341,7 +347,7 @@ class Resolution {
 
   async resolve(asked: string): Promise<ResolvedDigest> {
     const { host, tag } = this.target;
-    const answer = await this.get(this.manifestUrl(tag), ACCEPT.join(', '));
+    const answer = await this.get(this.manifestUrl(tag), ACCEPTED_MANIFEST_TYPES.join(', '));
     if (answer.status === 404) throw this.fail(`${this.label}: no such image or tag on ${host}`);
     if (answer.status !== 200) throw this.fail(`${this.label}: ${host} answered ${answer.status}: ${excerpt(answer.body)}`);
     return this.manifest(asked, answer);
@@ -361,14 +367,14 @@ class Resolution {
         throw this.fail(`${this.label}: ${host} answered with a ${what} that is not JSON`);
       }
     };
-    const first = await this.get(this.manifestUrl(tag), ACCEPT.join(', '));
+    const first = await this.get(this.manifestUrl(tag), ACCEPTED_MANIFEST_TYPES.join(', '));
     if (first.status === 404) return undefined;
     let manifest = json(first, 'manifest');
     if (Array.isArray(manifest.manifests)) {
       const entries = platformsOf(manifest.manifests);
       const chosen = entries.find((entry) => entry.platform === platform) ?? entries[0];
       if (!chosen) throw this.fail(`${this.label}: ${host} has an image index without any platform's image`);
-      manifest = json(await this.get(this.manifestUrl(chosen.digest), ACCEPT.join(', ')), 'manifest');
+      manifest = json(await this.get(this.manifestUrl(chosen.digest), ACCEPTED_MANIFEST_TYPES.join(', ')), 'manifest');
     }
     const config = (manifest.config as { digest?: unknown } | undefined)?.digest;
     if (typeof config !== 'string') throw this.fail(`${this.label}: ${host} answered with a manifest that names no configuration`);
@@ -454,10 +460,10 @@ class Resolution {
     const contentType = (answer.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     const mediaType =
       (typeof body.mediaType === 'string' && body.mediaType) ||
-      ((ACCEPT as readonly string[]).includes(contentType) && contentType) ||
+      (ACCEPTED_MANIFEST_TYPES.includes(contentType) && contentType) ||
       (Array.isArray(body.manifests) ? MEDIA_TYPES.ociIndex : body.config && Array.isArray(body.layers) ? MEDIA_TYPES.ociManifest : contentType);
-    if (!(ACCEPT as readonly string[]).includes(mediaType)) {
-      throw this.fail(`${this.label}: ${host} answered with a manifest of type \`${mediaType || '(none)'}\`, not one of ${ACCEPT.join(', ')}`);
+    if (!ACCEPTED_MANIFEST_TYPES.includes(mediaType)) {
+      throw this.fail(`${this.label}: ${host} answered with a manifest of type \`${mediaType || '(none)'}\`, not one of ${ACCEPTED_MANIFEST_TYPES.join(', ')}`);
     }
 
     const resolved: ResolvedDigest = { reference: asked, digest, mediaType };

@@ -2,6 +2,7 @@
 import { execa, execaSync } from 'execa';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/cli/files.js';
+import { ACCEPTED_MANIFEST_TYPES } from '../../src/registry/client.js';
 
 export const REGISTRY = '127.0.0.1:5000';
 export const BIN = join(PACKAGE_ROOT, 'bin', 'mlrun-images.js');
@@ -16,13 +17,7 @@ export function engineProblem(engine: E2eEngine): string | undefined {
   if ((engine === 'docker' || engine === 'bake') && execaSync('docker', ['buildx', 'version'], { reject: false }).exitCode !== 0) {
     return "docker's buildx plugin does not answer";
   }
-  const base = execaSync(
-    'curl',
-    ['-fsS', '-o', '/dev/null', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json', `http://${REGISTRY}/v2/debian/manifests/bookworm`],
-    { reject: false },
-  );
-  if (base.exitCode !== 0) return `the registry on ${REGISTRY} does not serve debian:bookworm`;
-  return undefined;
+  return baseImageProblem();
 }
 
 /** In CI a missing engine is a failure; elsewhere the tests are skipped with one line saying why. */
@@ -51,13 +46,47 @@ export function mlrunImages(cwd: string, args: string[], env: Record<string, str
   return execa('node', [BIN, ...args], { cwd, reject: false, all: true, env: { MLRUN_BUILD_ENGINE: '', ...env } });
 }
 
-/** Every manifest type a registry may hold for a tag: an image, or an index (docker's containerd store pushes one). */
-export const MANIFEST_TYPES =
-  'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json';
+/** Asked as the product's registry client asks: every manifest type it accepts (docker's containerd store pushes OCI). */
+const ACCEPT = ACCEPTED_MANIFEST_TYPES.join(', ');
+
+export interface ManifestProbe {
+  /** The HTTP status of a GET of the tag's manifest (0: the registry did not answer). */
+  status: number;
+  /** The Content-Type of the answer: the manifest's media type when the status is 200. */
+  mediaType: string;
+  /** What the registry said when it refused (its first error message), or curl's own error. */
+  message: string;
+}
+
+/** A GET of a tag's manifest on the local registry, synchronous so that a test file can decide at load whether it runs. */
+export function probeManifest(repository: string, tag: string, registry = REGISTRY): ManifestProbe {
+  const get = execaSync(
+    'curl',
+    ['-sS', '--max-time', '10', '-w', '\n%{http_code} %{content_type}', '-H', `Accept: ${ACCEPT}`, `http://${registry}/v2/${repository}/manifests/${tag}`],
+    { reject: false },
+  );
+  const lines = get.stdout.split('\n');
+  const [status = '0', contentType = ''] = (lines.pop() ?? '').split(/ (.*)/);
+  const mediaType = contentType.split(';')[0]?.trim() ?? '';
+  let message = get.stderr.trim();
+  try {
+    message = (JSON.parse(lines.join('\n')) as { errors?: { message?: string }[] }).errors?.[0]?.message ?? message;
+  } catch {}
+  return { status: Number(status) || 0, mediaType, message };
+}
+
+/** Why the registry cannot give the tests their Debian base (undefined: it can), with what it answered. */
+export function baseImageProblem(): string | undefined {
+  const { status, mediaType, message } = probeManifest('debian', 'bookworm');
+  if (status === 200 && ACCEPTED_MANIFEST_TYPES.includes(mediaType)) return undefined;
+  if (status === 0) return `no registry answers on ${REGISTRY} (${message})`;
+  const answer = status === 200 ? `a manifest of type ${mediaType || '(none)'}` : `${status}${message ? `: ${message}` : ''}`;
+  return `the registry on ${REGISTRY} does not serve debian:bookworm as any of ${ACCEPT}; it answered ${answer}`;
+}
 
 /** The digest the registry serves for a tag (undefined: it has no such tag). */
 export async function registryDigest(repository: string, tag: string): Promise<string | undefined> {
-  const response = await fetch(`http://${REGISTRY}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: MANIFEST_TYPES } });
+  const response = await fetch(`http://${REGISTRY}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: ACCEPT } });
   return response.status === 200 ? (response.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
 

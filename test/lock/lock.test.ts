@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { main } from '../../src/cli.js';
 import { externalBases, lockCoverage } from '../../src/lock/bases.js';
 import { formatLock, parseLock, pinned, type LockEntry } from '../../src/lock/lockfile.js';
+import { baseImageProblem } from '../e2e/support.js';
 import { load, render, yaml } from '../helpers.js';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
@@ -206,15 +207,7 @@ describe('mlrun-images lock', () => {
     expect(existsSync(join(project, 'generated'))).toBe(false);
   });
 
-  const registryProblem = (() => {
-    if (execaSync('docker', ['info'], { reject: false }).exitCode !== 0) return 'docker does not answer';
-    const head = execaSync(
-      'curl',
-      ['-fsS', '-o', '/dev/null', 'http://127.0.0.1:5000/v2/debian/manifests/bookworm', '-H', 'Accept: application/vnd.docker.distribution.manifest.v2+json'],
-      { reject: false },
-    );
-    return head.exitCode === 0 ? undefined : 'no registry on 127.0.0.1:5000 serving debian:bookworm';
-  })();
+  const registryProblem = execaSync('docker', ['info'], { reject: false }).exitCode !== 0 ? 'docker does not answer' : baseImageProblem();
   if (registryProblem && process.env.CI) throw new Error(`lock tests against the local registry: ${registryProblem}; CI must run scripts/dev-engine.sh first`);
 
   test.skipIf(registryProblem !== undefined)(
