@@ -1,5 +1,6 @@
 /** The package's API: the pipeline's pure steps, for use from code. The command line is `mlrun-images`. */
-export { resolveImage, pythonTagSuffix, DEFAULT_IMAGES_TO_ENRICH_REGISTRY, type ResolveOptions } from './mlrun/resolve.js';
+export { resolveImage, DEFAULT_IMAGES_TO_ENRICH_REGISTRY, type ResolveOptions } from './mlrun/resolve.js';
+export { pythonTagSuffix, mlrunPythons, type PythonBuilds } from './mlrun/pythons.js';
 export { parseReference, formatReference, type ImageReference } from './reference.js';
 export { loadFamily, renderFamily, type Family, type FamilyInputs, type GeneratedFiles } from './pipeline.js';
 export { imageReference, imageTag, versionToTag, NAMING_DEFAULTS } from './mlrun/naming.js';

@@ -1,13 +1,16 @@
 /**
  * MLRun's image auto-tagging and registry rules (`mlrun.utils.helpers.enrich_image_url`), as a pure function:
- * an MLRun image without a tag gets the images tag (or the client's, or the server's version), with `-py37`
- * for python 3.7 clients of MLRun 1.3.x/1.4.x and of development builds; the images registry (MLRun images)
- * or the vendor images registry (other images) is put in front when a pattern of the images-to-enrich list
- * matches. Unlike MLRun, the reference is parsed by the distribution grammar, so a registry port is not a tag.
+ * an MLRun image without a tag gets the images tag (or the client's, or the server's version), with the python
+ * suffix MLRun's client asks for (`pythonTagSuffix`: `-py37` for python 3.7 clients of 1.3.x/1.4.x, `-py39` for python
+ * 3.9 clients of 1.9.x/1.10.x and of development builds), except `mlrun-kfp`; a bare `python` gets the client's
+ * python as its tag; the images registry (MLRun images) or the vendor images registry (other images) is put in front
+ * when a pattern of the images-to-enrich list matches. Unlike MLRun, the reference is parsed by the distribution
+ * grammar, so a registry port is not a tag.
  */
 import { UsageError } from '../errors.js';
 import { formatReference, parseReference, TAG } from '../reference.js';
-import { isDevelopmentTag, isMlrunImage, joinRegistry, versionToTag } from './naming.js';
+import { isMlrunImage, joinRegistry, versionToTag } from './naming.js';
+import { pythonTagSuffix } from './pythons.js';
 
 export interface ResolveOptions {
   /** `config.images_tag` (MLRUN_IMAGES_TAG). */
@@ -25,98 +28,14 @@ export interface ResolveOptions {
 
 export const DEFAULT_IMAGES_TO_ENRICH_REGISTRY = '^mlrun/*,python:3.9';
 
-// ---------------------------------------------------------------------------------------------------------------
-// Semantic versions (https://semver.org), enough to order them by precedence.
-
-export interface SemVer {
-  major: number;
-  minor: number;
-  patch: number;
-  /** Dot-separated pre-release identifiers; empty for a release. */
-  prerelease: string[];
-  /** Build metadata identifiers; they play no part in precedence. */
-  build: string[];
-}
-
-const NUMERIC = '0|[1-9]\\d*';
-const PRERELEASE_IDENTIFIER = `(?:${NUMERIC}|\\d*[a-zA-Z-][0-9a-zA-Z-]*)`;
-const SEMVER = new RegExp(
-  `^(${NUMERIC})\\.(${NUMERIC})\\.(${NUMERIC})` +
-    `(?:-(${PRERELEASE_IDENTIFIER}(?:\\.${PRERELEASE_IDENTIFIER})*))?` +
-    `(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$`,
-);
-
-/** The version, or undefined when the text is not a semantic version (`1.4`, `v1.4.0`, `01.4.0` are not). */
-export function parseSemver(text: string): SemVer | undefined {
-  const match = SEMVER.exec(text);
-  if (!match) return undefined;
-  const [, major, minor, patch, prerelease, build] = match;
-  const numbers = [major!, minor!, patch!].map(Number);
-  if (!numbers.every(Number.isSafeInteger)) return undefined;
-  return {
-    major: numbers[0]!,
-    minor: numbers[1]!,
-    patch: numbers[2]!,
-    prerelease: prerelease === undefined ? [] : prerelease.split('.'),
-    build: build === undefined ? [] : build.split('.'),
-  };
-}
-
-const sign = (difference: number): number => (difference < 0 ? -1 : difference > 0 ? 1 : 0);
-const isNumeric = (identifier: string): boolean => /^\d+$/.test(identifier);
-
-function compareIdentifiers(a: string, b: string): number {
-  const aNumeric = isNumeric(a);
-  const bNumeric = isNumeric(b);
-  if (aNumeric && bNumeric) return sign(Number(a) - Number(b));
-  if (aNumeric !== bNumeric) return aNumeric ? -1 : 1; // numeric identifiers sort before alphanumeric ones
-  return a < b ? -1 : a > b ? 1 : 0; // ASCII order
-}
-
-/** Precedence: negative when `a` comes before `b`, 0 when they are equal (build metadata ignored), positive after. */
-export function compareSemver(a: SemVer, b: SemVer): number {
-  const core = sign(a.major - b.major) || sign(a.minor - b.minor) || sign(a.patch - b.patch);
-  if (core !== 0) return core;
-  // A release comes after every pre-release of the same version.
-  if (a.prerelease.length === 0 || b.prerelease.length === 0) return sign(b.prerelease.length - a.prerelease.length);
-  const shared = Math.min(a.prerelease.length, b.prerelease.length);
-  for (let i = 0; i < shared; i++) {
-    const order = compareIdentifiers(a.prerelease[i]!, b.prerelease[i]!);
-    if (order !== 0) return order;
-  }
-  // Equal so far: the longer list of identifiers comes after.
-  return sign(a.prerelease.length - b.prerelease.length);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The tag.
-
-/** `1.3.0-X` and `1.5.0-X`: MLRun's bounds, pre-releases so that the release candidates of 1.3.0 are in and those of 1.5.0 out. */
-const PY37_FROM = parseSemver('1.3.0-X')!;
-const PY37_BEFORE = parseSemver('1.5.0-X')!;
-
-/**
- * `-py37` when the client runs python 3.7 and the MLRun version (already an image tag) is a development one
- * (`0.0.0-…` or containing `unstable`) or lies in [1.3.0-X, 1.5.0-X); otherwise empty. A version that is not
- * semver gets no suffix (MLRun raises for it).
- */
-export function pythonTagSuffix(mlrunVersion: string | undefined, pythonVersion: string | undefined): string {
-  if (!mlrunVersion || !pythonVersion) return '';
-  const py37 = pythonVersion.startsWith('3.7');
-  if (isDevelopmentTag(mlrunVersion)) return py37 ? '-py37' : '';
-  const version = parseSemver(mlrunVersion);
-  if (version === undefined) return '';
-  return py37 && compareSemver(version, PY37_FROM) >= 0 && compareSemver(version, PY37_BEFORE) < 0 ? '-py37' : '';
-}
-
 interface ChosenTag {
   tag: string;
   /** The option the version came from, for error messages. */
   source?: string;
 }
 
-/** `images_tag or client_version or server_version` (the versions turned into tags); then the python suffix. */
-function chooseTag(options: ResolveOptions): ChosenTag {
+/** `images_tag or client_version or server_version` (the versions turned into tags); then the python suffix, if asked. */
+function chooseTag(options: ResolveOptions, withSuffix: boolean): ChosenTag {
   const candidates: [string, string | undefined][] = [
     ['imagesTag (MLRUN_IMAGES_TAG)', options.imagesTag],
     ['clientVersion', options.clientVersion],
@@ -126,7 +45,7 @@ function chooseTag(options: ResolveOptions): ChosenTag {
     if (version === undefined) continue;
     // As MLRun: the images tag is already a tag and is used as it is; versions are converted.
     const tag = source === candidates[0]![0] ? version : versionToTag(version);
-    if (tag !== '') return { tag: `${tag}${pythonTagSuffix(tag, options.clientPythonVersion)}`, source };
+    if (tag !== '') return { tag: withSuffix ? `${tag}${pythonTagSuffix(tag, options.clientPythonVersion)}` : tag, source };
   }
   return { tag: '' };
 }
@@ -210,7 +129,10 @@ function matchesAtStart(pattern: RegExp, text: string): boolean {
 export function resolveImage(image: string, options: ResolveOptions): string {
   const patterns = compilePatterns(options.imagesToEnrichRegistry ?? DEFAULT_IMAGES_TO_ENRICH_REGISTRY);
 
-  const text = image.trim();
+  // A bare `python` gets the client's MAJOR.MINOR as its tag (and may then match `python:3.9` of the registry patterns).
+  const trimmed = image.trim();
+  const client = options.clientPythonVersion;
+  const text = trimmed === 'python' && client ? `python:${client.split('.').slice(0, 2).join('.')}` : trimmed;
   const parsed = parseReference(text);
   if (!parsed.ok) throw new UsageError(`the image \`${text}\` is not a valid image reference: ${parsed.problem}`);
   const reference = parsed.reference;
@@ -220,7 +142,8 @@ export function resolveImage(image: string, options: ResolveOptions): string {
 
   let tagged = text;
   if (mlrunImage && reference.tag === undefined && reference.digest === undefined) {
-    const { tag, source } = chooseTag(options);
+    // MLRun leaves the python suffix off its mlrun-kfp image (any reference that holds the name).
+    const { tag, source } = chooseTag(options, !text.includes('mlrun-kfp'));
     if (tag !== '') {
       if (!TAG.test(tag)) {
         throw new UsageError(`${source}: \`${tag}\` cannot be an image tag (for \`${text}\`): up to 128 letters, digits, _ . -, not starting with . or -`);

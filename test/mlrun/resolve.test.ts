@@ -1,14 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import {
-  compareSemver,
-  DEFAULT_IMAGES_TO_ENRICH_REGISTRY,
-  parseSemver,
-  pythonTagSuffix,
-  pythonToJsPattern,
-  resolveImage,
-  type ResolveOptions,
-} from '../../src/mlrun/resolve.js';
+import { DEFAULT_IMAGES_TO_ENRICH_REGISTRY, pythonToJsPattern, resolveImage, type ResolveOptions } from '../../src/mlrun/resolve.js';
+import { compareSemver, parseSemver } from '../../src/mlrun/semver.js';
 import { versionToTag } from '../../src/mlrun/naming.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -93,46 +86,6 @@ describe('semver', () => {
   });
 });
 
-describe('pythonTagSuffix', () => {
-  test.each([
-    // development versions: python 3.7 only
-    ['unstable', '3.7.16', '-py37'],
-    ['unstable', '3.7', '-py37'],
-    ['unstable', '3.9.18', ''],
-    ['0.0.0-abc123', '3.7.1', '-py37'],
-    ['1.4.0-unstable', '3.7.1', '-py37'],
-    ['unstable', '3.8.0', ''],
-    // [1.3.0-X, 1.5.0-X) with python 3.7
-    ['1.3.0', '3.7.16', '-py37'],
-    ['1.3.0-rc1', '3.7.16', '-py37'],
-    ['1.3.0-X', '3.7.16', '-py37'],
-    ['1.3.0-X.1', '3.7.16', '-py37'],
-    ['1.3.0-RC1', '3.7.16', ''], // RC1 < X in ASCII
-    ['1.3.0-1', '3.7.16', ''], // numeric identifiers sort first
-    ['1.4.0', '3.7.16', '-py37'],
-    ['1.4.9', '3.7.16', '-py37'],
-    ['1.4.0-abc', '3.7.16', '-py37'], // `1.4.0+abc` as a tag
-    ['1.5.0-A', '3.7.16', '-py37'], // below 1.5.0-X
-    ['1.5.0-rc1', '3.7.16', ''],
-    ['1.5.0', '3.7.16', ''],
-    ['1.2.9', '3.7.16', ''],
-    ['2.0.0', '3.7.16', ''],
-    ['1.4.0', '3.9.18', ''],
-    ['1.4.0', '3.8.10', ''],
-    ['1.4.0', '3.70', '-py37'], // MLRun's startswith("3.7"), kept
-    // not given / not semver
-    ['1.4.0', undefined, ''],
-    ['1.4.0', '', ''],
-    [undefined, '3.7.16', ''],
-    ['', '3.7.16', ''],
-    ['1.4', '3.7.16', ''],
-    ['abc123', '3.7.16', ''],
-    ['latest', '3.7.16', ''],
-  ])('%j with python %j → %j', (version, python, suffix) => {
-    expect(pythonTagSuffix(version, python)).toBe(suffix);
-  });
-});
-
 describe('pythonToJsPattern', () => {
   test.each([
     ['^mlrun/*', '^mlrun/*'],
@@ -182,8 +135,22 @@ describe('resolveImage', () => {
     ],
 
     // rule 2: python suffix
-    ['-py37 for a dev version', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:unstable-py37'],
-    ['no suffix for a dev version on python 3.9', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable', clientPythonVersion: '3.9.18' }, 'mlrun/mlrun:unstable'],
+    ['-py39 for a dev version on python 3.9', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable', clientPythonVersion: '3.9.18' }, 'mlrun/mlrun:unstable-py39'],
+    ['no suffix for a dev version on python 3.11', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable', clientPythonVersion: '3.11.9' }, 'mlrun/mlrun:unstable'],
+    ['no suffix for a dev version on python 3.7', 'mlrun/mlrun', { clientVersion: '0.0.0+unstable', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:unstable'],
+    ['-py39 for 1.9.x', 'mlrun/mlrun', { clientVersion: '1.9.1', clientPythonVersion: '3.9.18' }, 'mlrun/mlrun:1.9.1-py39'],
+    ['no suffix for 1.9.x on python 3.11', 'mlrun/ml-base', { clientVersion: '1.9.1', clientPythonVersion: '3.11.9' }, 'mlrun/ml-base:1.9.1'],
+    ['-py39 for a 1.10.0 rc', 'mlrun/mlrun', { clientVersion: '1.10.0-rc3', clientPythonVersion: '3.9' }, 'mlrun/mlrun:1.10.0-rc3-py39'],
+    ['no -py39 for 1.11.0', 'mlrun/mlrun', { clientVersion: '1.11.0', clientPythonVersion: '3.9.18' }, 'mlrun/mlrun:1.11.0'],
+    ['no suffix for mlrun-kfp', 'mlrun/mlrun-kfp', { clientVersion: '1.9.1', clientPythonVersion: '3.9.18' }, 'mlrun/mlrun-kfp:1.9.1'],
+    ['a bare python gets the client python', 'python', { clientVersion: '1.9.1', clientPythonVersion: '3.11.9' }, 'python:3.11'],
+    [
+      'a bare python goes to the vendor registry as python:3.9',
+      'python',
+      { clientPythonVersion: '3.9.18', vendorImagesRegistry: 'vendor.io' },
+      'vendor.io/python:3.9',
+    ],
+    ['a tagged python is left alone', 'python:3.12', { clientPythonVersion: '3.9.18' }, 'python:3.12'],
     ['-py37 for 1.3.x', 'mlrun/mlrun', { clientVersion: '1.3.2', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:1.3.2-py37'],
     ['-py37 for a 1.3.0 rc', 'mlrun/mlrun', { clientVersion: '1.3.0-rc12', clientPythonVersion: '3.7' }, 'mlrun/mlrun:1.3.0-rc12-py37'],
     ['-py37 for 1.4.x', 'mlrun/mlrun', { serverVersion: '1.4.1', clientPythonVersion: '3.7.16' }, 'mlrun/mlrun:1.4.1-py37'],
@@ -303,11 +270,11 @@ describe('resolveImage', () => {
       {
         clientVersion: '0.0.0+unstable',
         serverVersion: '1.8.0',
-        clientPythonVersion: '3.7.16',
+        clientPythonVersion: '3.9.18',
         imagesRegistry: 'localhost:5000',
         vendorImagesRegistry: 'vendor.io',
       },
-      'localhost:5000/mlrun/ml-models:unstable-py37',
+      'localhost:5000/mlrun/ml-models:unstable-py39',
     ],
   ])('%s: %j', (_name, image, options, expected) => {
     expect(resolveImage(image, options)).toBe(expected);
