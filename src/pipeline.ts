@@ -2,7 +2,7 @@
  * The pure pipeline, text in and files out: load → validate → resolve (loadFamily), then render (renderFamily).
  * Every problem of a stage is collected and reported at once, as one ManifestError.
  */
-import { pythonSuffix } from './family/variants.js';
+import { variesByPython } from './family/variants.js';
 import { ManifestError, UsageError, type Diagnostic } from './errors.js';
 import { checkImage } from './family/check.js';
 import type { Family } from './family/family.js';
@@ -18,11 +18,13 @@ import { CONTROL_CHARACTER } from './dockerfile/quote.js';
 import { parseManifest, type ManifestSource, type ParsedManifest } from './manifest/load.js';
 import { checkMergedLayer, checkShape, type JsonSchema } from './manifest/schema.js';
 import type { Manifest } from './manifest/types.js';
-import { checkOverrides, interpolate, resolveVariableValues } from './manifest/variables.js';
-import { imageReference, NAMING_DEFAULTS, namingValues, RELEASE_VARIABLES } from './mlrun/naming.js';
+import { type CheckoutValue, checkOverrides, interpolate, resolveVariableValues } from './manifest/variables.js';
+import { imageReference, makefileTag, NAMING_DEFAULTS, namingValues, RELEASE_VARIABLES } from './mlrun/naming.js';
+import { pythonTagSuffix } from './mlrun/pythons.js';
 import { didYouMean } from './suggest.js';
 import type { InheritedImage } from './family/inherit.js';
 import { isValidImageName } from './reference.js';
+import { isContextPath } from './manifest/grammar.js';
 import { RenderError, renderImage } from './render/dockerfile.js';
 import { compileTemplates, type TemplateSources } from './render/templates.js';
 
@@ -36,6 +38,8 @@ export interface FamilyInputs {
   env: Readonly<Record<string, string | undefined>>;
   /** `--set NAME=VALUE` pairs. */
   overrides: Readonly<Record<string, string>>;
+  /** Values a source checkout gives (its facts): over the defaults, under the environment and `--set`. */
+  checkout?: Readonly<Record<string, CheckoutValue>>;
 }
 
 /**
@@ -59,6 +63,21 @@ function fail(...stages: Diagnostic[][]): never {
   throw new ManifestError(sorted);
 }
 
+/** Why a regular expression does not compile (undefined: it does). */
+function regexProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+  }
+}
+
+/** The entries of `record` whose names are in `names`. */
+function pick(record: Readonly<Record<string, string>>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).filter(([name]) => names.includes(name)));
+}
+
 /** Declared variables over MLRun's naming defaults. */
 function declaredVariables(data: unknown): Record<string, string> {
   const variables = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).variables : undefined;
@@ -71,10 +90,17 @@ function declaredVariables(data: unknown): Record<string, string> {
 }
 
 /** Where a variable's value came from, and where to point at it. */
-function variableOrigins(manifest: ParsedManifest, env: FamilyInputs['env'], overrides: FamilyInputs['overrides']) {
+function variableOrigins(manifest: ParsedManifest, { env, overrides, checkout = {} }: Pick<FamilyInputs, 'env' | 'overrides' | 'checkout'>) {
   const declaredInFile = (manifest.data as { variables?: unknown }).variables;
   return {
-    origin: (name: string) => (name in overrides ? `--set ${name}` : env[name] !== undefined ? `the environment variable ${name}` : `the default of ${name}`),
+    origin: (name: string) =>
+      name in overrides
+        ? `--set ${name}`
+        : env[name] !== undefined
+          ? `the environment variable ${name}`
+          : checkout[name] !== undefined
+            ? `${name} from ${checkout[name].origin}`
+            : `the default of ${name}`,
     location: (name: string) =>
       manifest.locate(declaredInFile && typeof declaredInFile === 'object' && name in declaredInFile ? ['variables', name] : [], 'key'),
   };
@@ -107,11 +133,40 @@ function buildArgVariables(manifest: ParsedManifest, declared: Readonly<Record<s
 function checkSources(manifest: ParsedManifest, data: Manifest, images: ReadonlyMap<string, InheritedImage>): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const declared = Object.keys(data.sources ?? {});
+  const isDeclared = (variable: string) => variable in (data.variables ?? {}) || variable in NAMING_DEFAULTS;
   for (const [name, source] of Object.entries(data.sources ?? {})) {
-    if (!(source.variable in (data.variables ?? {})) && !(source.variable in NAMING_DEFAULTS)) {
+    if (!isDeclared(source.variable)) {
       problems.push({
         location: manifest.locate(['sources', name, 'variable']),
         message: `source \`${name}\`: \`${source.variable}\` is not a declared variable: declare it under \`variables:\``,
+      });
+    }
+    for (const [variable, fact] of Object.entries(source.facts ?? {})) {
+      const at = ['sources', name, 'facts', variable];
+      if (!isDeclared(variable)) {
+        const declared = [...Object.keys(data.variables ?? {}), ...Object.keys(NAMING_DEFAULTS)];
+        problems.push({
+          location: manifest.locate(at, 'key'),
+          message: `source \`${name}\`: the fact \`${variable}\` is not a declared variable${didYouMean(variable, declared)}: declare it under \`variables:\``,
+        });
+      }
+      if ('file' in fact && !isContextPath(fact.file)) {
+        problems.push({
+          location: manifest.locate([...at, 'file']),
+          message: `\`${fact.file}\` must be a path in the checkout, relative to its root, without ..`,
+        });
+      }
+      if ('match' in fact) {
+        const problem = regexProblem(fact.match);
+        if (problem) problems.push({ location: manifest.locate([...at, 'match']), message: `\`${fact.match}\` is not a regular expression: ${problem}` });
+        else if (new RegExp(`${fact.match}|`).exec('')!.length < 2)
+          problems.push({ location: manifest.locate([...at, 'match']), message: `\`${fact.match}\` has no group: put the value in parentheses` });
+      }
+    }
+    if (source.matrix !== undefined && !isContextPath(source.matrix)) {
+      problems.push({
+        location: manifest.locate(['sources', name, 'matrix']),
+        message: `\`${source.matrix}\` must be a path in the checkout, relative to its root, without ..`,
       });
     }
   }
@@ -147,7 +202,7 @@ function resolveImages(manifest: ParsedManifest, data: Manifest, { schema, layer
 
 /** load → validate → resolve: every problem is collected and reported at once as a ManifestError. */
 export function loadFamily(inputs: FamilyInputs): Family {
-  const { source, schema, env, overrides } = inputs;
+  const { source, schema, env, overrides, checkout = {} } = inputs;
   const manifest = parseManifest(source);
   const unknownOverrides = checkOverrides(Object.keys(declaredVariables(manifest.data)), overrides);
   if (unknownOverrides) throw new UsageError(unknownOverrides);
@@ -155,8 +210,9 @@ export function loadFamily(inputs: FamilyInputs): Family {
   if (manifest.data === null || typeof manifest.data !== 'object' || Array.isArray(manifest.data)) fail(textProblems, checkShape(manifest, schema));
 
   const defaults = declaredVariables(manifest.data);
-  const values = resolveVariableValues({ declared: defaults, env, overrides });
-  const variables = variableOrigins(manifest, env, overrides);
+  const fromCheckout = Object.fromEntries(Object.entries(checkout).map(([name, { value }]) => [name, value]));
+  const values = resolveVariableValues({ declared: { ...defaults, ...pick(fromCheckout, Object.keys(defaults)) }, env, overrides });
+  const variables = variableOrigins(manifest, { env, overrides, checkout });
   const valueProblems = Object.entries(values)
     .filter(([, value]) => CONTROL_CHARACTER.test(value))
     .map(([name]) => ({
@@ -213,9 +269,10 @@ export function renderFamily(family: Family, templateSources: TemplateSources, l
   // BASE_IMAGE), so no naming variable from the environment changes them.
   const naming = namingValues(family.defaults);
   const defaultReference = (name: string) => {
-    // The parent as the first variant tags it: `mlrun/mlrun:unstable-py39` when several pythons are declared.
-    const suffix = pythonSuffix(family.variants, family.graph.image(name).spec.variants);
-    const reference = imageReference(name, suffix === undefined ? naming : { ...naming, INCLUDE_PYTHON_VERSION_SUFFIX: suffix });
+    // The parent in the default python, tagged as MLRun's client asks for it (`mlrun/mlrun:unstable-py39`).
+    const python = variesByPython(family, name) ? naming.MLRUN_PYTHON_VERSION : undefined;
+    const suffix = naming.INCLUDE_PYTHON_VERSION_SUFFIX !== '' || pythonTagSuffix(makefileTag(naming.MLRUN_VERSION), python) !== '' ? '1' : '';
+    const reference = imageReference(name, { ...naming, INCLUDE_PYTHON_VERSION_SUFFIX: python === undefined ? '' : suffix });
     return reference.ok ? reference.value : name;
   };
   // A base that reads a build argument (a python variant) has one digest per value: the build passes the pinned one.

@@ -52,26 +52,30 @@ describe('golden fixtures: test/fixtures/<case>/images.yaml renders exactly expe
   });
 });
 
-describe('golden: the default family against the fixture checkouts, in both python variants', () => {
-  const GOLDEN = join(PACKAGE_ROOT, 'test', 'golden', 'family-build.txt');
-
-  test('list and build --dry-run (every build command, with its references and build arguments) are exactly test/golden/family-build.txt', async () => {
-    const project = copyOfProject('mlrun-images-family-');
-    try {
-      const env = { MLRUN_VERSION: '1.7.0', MLRUN_UI_SOURCE: UI_CHECKOUT, MLRUN_DOCKER_REGISTRY: 'registry.example:5000/' };
-      const list = await runCli(project, ['list'], { env });
-      const dryRun = await runCli(project, ['build', '--dry-run', '--engine', 'docker', '--push'], { env });
-      expect(list.stderr + dryRun.stderr).toBe('');
-      const text = `$ mlrun-images list\n${list.stdout}\n$ mlrun-images build --dry-run --engine docker --push\n${dryRun.stdout}`
-        .replaceAll(UI_CHECKOUT, '<ui-checkout>')
-        .replaceAll(project, '<mlrun-checkout>');
-      if (UPDATE) writeFileSync(GOLDEN, text);
-      expect(text).toBe(readFileSync(GOLDEN, 'utf8'));
-      // Each variant is paired with its parent in the same python, and every image but the UI is built twice.
-      expect(text).toContain('--build-arg MLRUN_PYTHON_VERSION=3.11 --build-arg BASE_IMAGE=registry.example:5000/mlrun/mlrun:1.7.0-py311');
-      expect(text.match(/ -t \S+/g)).toHaveLength(11);
-    } finally {
-      rmSync(project, { recursive: true, force: true });
-    }
-  });
+describe('golden: the default family against the fixture checkouts', () => {
+  // A 1.7.x checkout building a 1.7 release (python 3.9 only), and a development checkout building 1.9.1 (python 3.11
+  // without a suffix, 3.9 with -py39; its API under server/py).
+  test.each([
+    ['1.7.x', '1.7.2'],
+    ['development', '1.9.1'],
+  ] as const)(
+    'the %s checkout at MLRUN_VERSION=%s: list and build --dry-run --test (every command, reference, build argument and test) are exactly test/golden/family-build-<layout>.txt',
+    async (layout, version) => {
+      const golden = join(PACKAGE_ROOT, 'test', 'golden', `family-build-${layout}.txt`);
+      const project = copyOfProject('mlrun-images-family-', layout);
+      try {
+        const env = { MLRUN_VERSION: version, MLRUN_UI_SOURCE: UI_CHECKOUT, MLRUN_DOCKER_REGISTRY: 'registry.example:5000/' };
+        const list = await runCli(project, ['list'], { env });
+        const dryRun = await runCli(project, ['build', '--dry-run', '--test', '--engine', 'docker', '--push'], { env });
+        expect(list.stderr + dryRun.stderr).toBe('');
+        const text = `$ mlrun-images list\n${list.stdout}\n$ mlrun-images build --dry-run --test --engine docker --push\n${dryRun.stdout}`
+          .replaceAll(UI_CHECKOUT, '<ui-checkout>')
+          .replaceAll(project, '<mlrun-checkout>');
+        if (UPDATE) writeFileSync(golden, text);
+        expect(text).toBe(readFileSync(golden, 'utf8'));
+      } finally {
+        rmSync(project, { recursive: true, force: true });
+      }
+    },
+  );
 });

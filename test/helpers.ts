@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProcessRunner } from '../src/engines/process.js';
+import type { Command } from '../src/engines/engine.js';
+import type { ProcessResult, ProcessRunner } from '../src/engines/process.js';
 import type { BuildOptions } from '../src/scheduler/plan.js';
 import { main } from '../src/cli.js';
 import { formatDiagnostic, ManifestError } from '../src/errors.js';
@@ -54,16 +55,22 @@ export function yaml(...lines: string[]): string {
 }
 
 /** The small mlrun and mlrun/ui checkouts (upstream's layout, tiny files) the default family is tested against. */
-export const MLRUN_CHECKOUT = join(PACKAGE_ROOT, 'test/fixtures/mlrun-checkout');
+/** Our stand-ins for an mlrun checkout: the 1.7.x layout and the development layout (the API under server/py). */
+export const MLRUN_CHECKOUTS = {
+  '1.7.x': join(PACKAGE_ROOT, 'test/fixtures/mlrun-1.7.x'),
+  development: join(PACKAGE_ROOT, 'test/fixtures/mlrun-development'),
+} as const;
+export type CheckoutLayout = keyof typeof MLRUN_CHECKOUTS;
+export const MLRUN_CHECKOUT = MLRUN_CHECKOUTS['1.7.x'];
 export const UI_CHECKOUT = join(PACKAGE_ROOT, 'test/fixtures/ui-checkout');
 
 /**
  * A temporary copy of this project's manifest inside a copy of the fixture mlrun checkout (so the folder the command
  * runs in is the checkout, as when mlrun-images runs from an mlrun repository), for CLI tests that write.
  */
-export function copyOfProject(prefix: string): string {
+export function copyOfProject(prefix: string, layout: CheckoutLayout = '1.7.x'): string {
   const project = mkdtempSync(join(tmpdir(), prefix));
-  cpSync(MLRUN_CHECKOUT, project, { recursive: true });
+  cpSync(MLRUN_CHECKOUTS[layout], project, { recursive: true });
   cpSync(join(PACKAGE_ROOT, 'images.yaml'), join(project, 'images.yaml'));
   return project;
 }
@@ -123,3 +130,18 @@ export const PLANNED_FAMILY = yaml(
   '  plugin:',
   '    from: app',
 );
+
+/** A ProcessRunner that records every command and answers like a healthy docker, running nothing. */
+export function recordingRunner() {
+  const calls: Command[] = [];
+  const runner: ProcessRunner = {
+    async run(command: Command): Promise<ProcessResult> {
+      calls.push(command);
+      const [verb] = command.args;
+      if (verb === 'image' || verb === 'inspect') return { exitCode: 0, output: 'sha256:0123456789abcdef\n' };
+      if (verb === 'buildx') return { exitCode: 1, output: '' };
+      return { exitCode: 0, output: '' };
+    },
+  };
+  return { runner, calls };
+}

@@ -6,7 +6,9 @@ import { PACKAGE_ROOT } from '../src/cli/files.js';
 import { IMAGE_FIELDS } from '../src/family/inherit.js';
 import { contextPathsOf } from '../src/layers/index.js';
 import { layersOfImage } from '../src/family/inherit.js';
-import { load, MLRUN_CHECKOUT, SCHEMA, UI_CHECKOUT } from './helpers.js';
+import { checkoutReader } from '../src/cli/sources.js';
+import { missingCheckoutPaths } from '../src/family/checkout.js';
+import { type CheckoutLayout, load, MLRUN_CHECKOUTS, SCHEMA, UI_CHECKOUT } from './helpers.js';
 
 interface ObjectSchema {
   properties: Record<string, unknown>;
@@ -26,9 +28,9 @@ test('images.yaml points editors at the schema on its first line', () => {
   expect(manifestText.split('\n')[0]).toBe('# yaml-language-server: $schema=./schema/images.schema.json');
 });
 
-test('the default manifest declares exactly the six MLRun images and the naming variables', () => {
+test('the default manifest declares exactly the seven MLRun images and the naming variables', () => {
   const family = load(manifestText);
-  expect(sorted(family.images.keys())).toEqual(sorted(['mlrun', 'mlrun-gpu', 'ml-base', 'jupyter', 'mlrun-api', 'mlrun-ui']));
+  expect(sorted(family.images.keys())).toEqual(sorted(['mlrun', 'mlrun-gpu', 'ml-base', 'jupyter', 'mlrun-api', 'mlrun-ui', 'log-collector']));
   expect(family.defaults).toMatchObject({
     MLRUN_VERSION: 'unstable',
     MLRUN_DOCKER_REPO: 'mlrun',
@@ -40,26 +42,28 @@ test('the default manifest declares exactly the six MLRun images and the naming 
   expect(family.images.get('mlrun-gpu')!.extends).toBe('mlrun');
 });
 
-test("every file the default family copies is in the fixture checkouts, which have upstream's layout", () => {
-  const family = load(manifestText);
-  const checkouts: Record<string, string> = { mlrun: MLRUN_CHECKOUT, ui: UI_CHECKOUT };
-  const checked: string[] = [];
-  for (const name of family.order) {
-    const image = family.images.get(name)!;
-    const source = image.spec.source!;
-    for (const layer of layersOfImage(image)) {
-      // A copy from another stage reads that stage's files, not the checkout.
-      if (layer.params.from !== undefined) continue;
-      for (const path of contextPathsOf([layer])) {
-        expect(existsSync(join(checkouts[source]!, path)), `${name}: ${source} checkout's ${path}`).toBe(true);
-        checked.push(path);
-      }
+test.each(Object.keys(MLRUN_CHECKOUTS) as CheckoutLayout[])(
+  'every file the default family copies is in the %s fixture checkout and the ui one, as a checkout has it',
+  (layout) => {
+    const family = load(manifestText);
+    const checkouts = new Map([
+      ['mlrun', checkoutReader(MLRUN_CHECKOUTS[layout])],
+      ['ui', checkoutReader(UI_CHECKOUT)],
+    ]);
+    expect(missingCheckoutPaths(family, family.order, checkouts)).toEqual([]);
+    for (const [name, folder] of [
+      ['mlrun', MLRUN_CHECKOUTS[layout]],
+      ['ui', UI_CHECKOUT],
+    ] as const) {
+      for (const path of family.sources[name]!.holds) expect(existsSync(join(folder, path)), path).toBe(true);
     }
-    for (const path of family.sources[source]!.holds) expect(existsSync(join(checkouts[source]!, path)), path).toBe(true);
-  }
-  expect(checked).toContain('dockerfiles/mlrun-api/requirements.txt');
-  expect(checked).toContain('nginx/nginx.conf.tmpl');
-});
+    // What it checks: a copy, a requirement file, a package of the source, a file of the ui checkout.
+    const copied = family.order.flatMap((name) => contextPathsOf(layersOfImage(family.images.get(name)!)));
+    expect(copied).toEqual(
+      expect.arrayContaining(['dockerfiles/mlrun-api/requirements.txt', 'pipeline-adapters/mlrun-pipelines-kfp-v1-8', 'nginx/nginx.conf.tmpl']),
+    );
+  },
+);
 
 test('the README opens with the two commands: the main job, then the tests', () => {
   const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';

@@ -1,6 +1,7 @@
 /**
  * A GitHub Actions workflow that builds the family: a job per image whose `needs` are the family graph (its parent's
- * job), with a matrix over the image's variants; or, with `bake`, one job that bakes the whole family. Every job
+ * job), with a matrix over the image's variants but its python (each job builds every python the run's version is
+ * published in); or, with `bake`, one job that bakes the whole family. Every job
  * sets up BuildKit, logs in to the registry from secrets, shares a registry cache, and pushes on tags and main only.
  */
 import { stringify } from 'yaml';
@@ -64,10 +65,16 @@ function sourceEnv(set: FamilySet): Record<string, string> {
   return Object.fromEntries(Object.entries(set.family.sources).map(([name, source]) => [source.variable, `.sources/${name}`]));
 }
 
-/** The variant values of an image's units, when it has several: its job's matrix. */
+/**
+ * The variant values of an image's units, when they differ: its job's matrix. The python is left to the run: which
+ * pythons MLRun publishes depends on the version the run builds (the tag), so each job builds every one of them.
+ */
 function matrixOf(units: readonly Unit[]): Record<string, string>[] | undefined {
-  if (units.length < 2) return undefined;
-  return units.map((unit) => ({ ...unit.variant }));
+  const rows = units.map(({ variant: { MLRUN_PYTHON_VERSION: _python, ...rest } }) => rest);
+  const distinct = [...new Map(rows.map((row) => [JSON.stringify(row), row])).values()];
+  const varying = Object.keys(distinct[0] ?? {}).filter((variable) => new Set(distinct.map((row) => row[variable])).size > 1);
+  if (varying.length === 0) return undefined;
+  return distinct.map((row) => Object.fromEntries(varying.map((variable) => [variable, row[variable]!])));
 }
 
 // The shared cache is written (and read) only by runs that logged in: those that push.
@@ -89,23 +96,14 @@ export function githubWorkflow(set: FamilySet, { bake, manifest }: WorkflowOptio
     };
   } else {
     for (const image of images) {
-      const units = set.units.filter((unit) => unit.image === image);
-      const matrix = matrixOf(units);
-      const variables = Object.keys(units[0]?.variant ?? {}).filter((variable) => new Set(units.map((unit) => unit.variant[variable])).size > 1);
+      const matrix = matrixOf(set.units.filter((unit) => unit.image === image));
+      const variables = Object.keys(matrix?.[0] ?? {});
       const parent = family.graph.parentOf(image);
       jobs[jobIdOf(image)] = {
         ...(parent !== undefined ? { needs: [jobIdOf(parent)] } : {}),
         'runs-on': 'ubuntu-latest',
         ...(matrix ? { strategy: { 'fail-fast': false, matrix: { include: matrix } } } : {}),
-        // One variant per job: the tag keeps its python suffix as when they are built together.
-        ...(matrix
-          ? {
-              env: {
-                ...Object.fromEntries(variables.map((variable) => [variable, `\${{ matrix.${variable} }}`])),
-                ...(variables.includes('MLRUN_PYTHON_VERSION') ? { INCLUDE_PYTHON_VERSION_SUFFIX: '1' } : {}),
-              },
-            }
-          : {}),
+        ...(matrix ? { env: Object.fromEntries(variables.map((variable) => [variable, `\${{ matrix.${variable} }}`])) } : {}),
         steps: [
           // Without --no-deps (runs that do not push) the job builds the ancestors too, from their sources.
           ...commonSteps(set, family.graph.ancestorsOf(image).concat(image)),

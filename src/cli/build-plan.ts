@@ -8,13 +8,14 @@ import { UsageError } from '../errors.js';
 import type { FamilySet } from '../family/variants.js';
 import type { Lock } from '../lock/lockfile.js';
 import type { GeneratedFiles } from '../pipeline.js';
+import { declaredArgs } from '../dockerfile/build-args.js';
 import { parseReference } from '../reference.js';
 import { INPUTS_LABEL, type InputsOf } from '../scheduler/inputs.js';
 import { type BuildPlan, planBuild } from '../scheduler/plan.js';
 import { inputsOfPlan } from './inputs.js';
 import { flagOption, type Invocation, listOption, stringOption } from './invocation.js';
 import { baseRegistryOf, type CliIo } from './project.js';
-import { contextOf, type ResolvedSource, resolveSources } from './sources.js';
+import { checkCheckouts, contextOf, type ResolvedSource, resolveSources } from './sources.js';
 
 export interface BuildFlags {
   images: readonly string[];
@@ -66,11 +67,15 @@ export function checkCacheTo(repository: string): void {
 /** Where each selected image's sources are: a missing checkout is reported before any engine is asked. */
 export function sourcesOf(set: FamilySet, flags: BuildFlags, io: CliIo): Map<string, ResolvedSource> {
   const images = [...new Set(set.select(flags.images, { withAncestors: !flags.noDeps }).map((unit) => unit.image))];
-  return resolveSources(set.family, images, io.cwd);
+  const sources = resolveSources(set.family, images, io.cwd);
+  checkCheckouts(set.family, images, sources, io.cwd);
+  return sources;
 }
 
 export interface PlanInputs {
   sources: Map<string, ResolvedSource>;
+  /** The rendered Dockerfiles: each image is passed the build arguments its own declares. */
+  files: GeneratedFiles;
   /** The Dockerfile each unit is built from. */
   dockerfileOf: (unit: string) => string;
   /** The engine exports BuildKit registry caches. */
@@ -100,6 +105,7 @@ export function planOf(set: FamilySet, flags: BuildFlags, folder: string, io: Cl
     ...(flags.lock ? { lock: flags.lock } : {}),
     dockerfileOf: inputs.dockerfileOf,
     contextOf: (image) => contextOf(family, image, sources, folder),
+    argsOf: (image) => declaredArgs(inputs.files.get(`${image}/Dockerfile`) ?? ''),
     ...inputs.git,
   });
 }
@@ -124,7 +130,7 @@ export function inputsFor(
       'folder' in source ? { folder: sourceFolder(source.folder) } : source,
     ]),
   );
-  const plan = planOf(set, all, folder, { ...io, env: {} }, { sources, dockerfileOf: () => '', registryCache: false });
+  const plan = planOf(set, all, folder, { ...io, env: {} }, { sources, files, dockerfileOf: () => '', registryCache: false });
   return inputsOfPlan(plan, files, set.family, builtOn);
 }
 

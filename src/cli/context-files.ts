@@ -16,8 +16,14 @@ import { readTextFile } from './files.js';
  */
 const NEVER_INPUTS = new Set(['.git', '.build']);
 
+/** What an ignore file's patterns leave out of a build, as docker reads them. */
+export function ignoreMatcher(patterns: readonly string[]): { ignores(path: string): boolean } {
+  // A CommonJS module: its default import is `module.exports`, which names the factory again as `default`.
+  return dockerignore.default({ ignorecase: false }).add([...patterns]);
+}
+
 /** Patterns of an ignore file, blank lines and comments left out. */
-function patternsOf(text: string): string[] {
+export function patternsOf(text: string): string[] {
   return text
     .split('\n')
     .map((line) => line.trim())
@@ -31,8 +37,7 @@ function patternsOf(text: string): string[] {
 export function contextFileDigests(context: string, generatedIgnore: string | undefined): Record<string, string> {
   const ignoreText = generatedIgnore ?? readTextFile(join(context, '.dockerignore'), `${context}/.dockerignore`, 'ok') ?? '';
   const patterns = patternsOf(ignoreText);
-  // A CommonJS module: its default import is `module.exports`, which names the factory again as `default`.
-  const matcher = dockerignore.default({ ignorecase: false }).add(patterns);
+  const matcher = ignoreMatcher(patterns);
   const exceptions = patterns.filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1).replace(/^\/+/, ''));
   const mayHoldException = (folder: string) => exceptions.some((exception) => exception.startsWith(`${folder}/`) || /[*?[]/.test(exception));
   const digests: Record<string, string> = {};

@@ -159,9 +159,9 @@ export const OPTIONS = [
     type: 'string',
     value: 'FILE',
     path: true,
-    commands: ['build', 'test', 'status'],
-    help: 'write a summary: per image its reference, status, duration, image id, pushed digest and input digest (`-`: standard output, for status)',
-    doc: 'write a summary: per image its reference, status, duration, start and end, image id, pushed digest, input digest, log file. For `status`: per image its reference, state, input digest, the digest found and why it is stale; `-` writes it to standard output instead of the table',
+    commands: ['build', 'test', 'status', 'list'],
+    help: 'write a summary: per image its reference, status, duration, image id, pushed digest and input digest (`-`: standard output, for status and list)',
+    doc: 'write a summary: per image its reference, status, duration, start and end, image id, pushed digest, input digest, log file. For `status`: per image its reference, state, input digest, the digest found and why it is stale. For `list`: per image and variant its reference and the values of its variant variables (its python). `-` writes it to standard output instead of the table',
   },
   {
     name: 'force',

@@ -7,9 +7,11 @@ import { MANIFEST_SCHEMA } from '../schema.js';
 import { requireLocked } from '../lock/bases.js';
 import { LOCK_FILE, type LockFile, parseLock } from '../lock/lockfile.js';
 import { loadFamily } from '../pipeline.js';
+import type { CheckoutValue } from '../manifest/variables.js';
 import { layerKindsOf, type TemplateSources } from '../render/templates.js';
 import { readManifestText, readTemplates, readTextFile } from './files.js';
 import { flagOption, type Invocation, stringOption } from './invocation.js';
+import { checkoutFactsOf } from './sources.js';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -33,7 +35,11 @@ export function manifestDir(invocation: Invocation): string {
  * Load the family from the manifest and the templates beside it (and the package's): the family with this run's
  * values, and the set of its units (each image in each variant it is built in).
  */
-export function loadProject(invocation: Invocation, io: Pick<CliIo, 'env' | 'cwd'>): { family: Family; set: FamilySet; templates: TemplateSources } {
+export function loadProject(
+  invocation: Invocation,
+  io: Pick<CliIo, 'env' | 'cwd'> & { stderr?: CliIo['stderr'] },
+  { checkout = true }: { checkout?: boolean } = {},
+): { family: Family; set: FamilySet; templates: TemplateSources; facts: Readonly<Record<string, CheckoutValue>> } {
   // Messages name the manifest as the user reaches it from here, so editors and CI can open the place.
   const shownManifest = relative(io.cwd, invocation.manifestPath) || '.';
   const templates = readTemplates(manifestDir(invocation));
@@ -44,10 +50,33 @@ export function loadProject(invocation: Invocation, io: Pick<CliIo, 'env' | 'cwd
     env: io.env,
     overrides: invocation.overrides,
   };
-  const family = loadFamily(inputs);
+  const declared = loadFamily(inputs);
+  // The source checkouts' facts (pip, CUDA, the API's entry point, the pythons of the build matrix) are the defaults of
+  // this run; generate and graph, which render the declared defaults only, do not read them.
+  const facts = checkout ? checkoutFactsOf(declared, io.cwd) : undefined;
+  const withFacts = facts && Object.keys(facts.values).length > 0 ? { ...inputs, checkout: facts.values } : inputs;
+  const family = withFacts === inputs ? declared : loadFamily(withFacts);
   const given = new Set([...Object.keys(invocation.overrides), ...Object.keys(family.values).filter((name) => io.env[name] !== undefined)]);
-  const set = loadFamilySet(family, { given, load: (variant) => loadFamily({ ...inputs, overrides: { ...invocation.overrides, ...variant } }) });
-  return { family, set, templates };
+  // The units depend on the version being built (which pythons MLRun publishes it in): made when a command asks.
+  let set: FamilySet | undefined;
+  const unitsOf = () => {
+    if (set) return set;
+    set = loadFamilySet(family, {
+      given,
+      load: (variant) => loadFamily({ ...withFacts, overrides: { ...invocation.overrides, ...variant } }),
+      ...(facts?.pythons ? { checkoutPythons: facts.pythons } : {}),
+    });
+    for (const note of set.notes) io.stderr?.write(`mlrun-images: warning: ${note}\n`);
+    return set;
+  };
+  return {
+    family,
+    templates,
+    facts: facts?.values ?? {},
+    get set() {
+      return unitsOf();
+    },
+  };
 }
 
 export function lockPath(folder: string): string {

@@ -3,11 +3,15 @@
  * empty, the folder the command runs in is the checkout when it holds what the source says a checkout holds; else the
  * source's git URL, when it has one. `generate` needs none of this (only paths); `build` and `lint` do.
  */
-import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { ManifestError, UsageError } from '../errors.js';
+import { type CheckoutFacts, type CheckoutReader, missingCheckoutPaths, pathFacts, readCheckoutFacts } from '../family/checkout.js';
 import type { Family } from '../family/family.js';
 import type { SourceSpec } from '../manifest/types.js';
+import { ignoreMatcher, patternsOf } from './context-files.js';
+import { pathInside, readTextFile } from './files.js';
 
 /** A source as this run finds it: a checkout folder, or a git URL the engine fetches. */
 export type ResolvedSource = { folder: string } | { git: string };
@@ -80,4 +84,89 @@ export function contextOf(family: Family, image: string, sources: ReadonlyMap<st
 /** Whether a build context is a git URL (a source without a checkout), which only the engine can read. */
 export function isGitContext(context: string): boolean {
   return /^(https?|git|ssh):\/\//.test(context) || context.startsWith('git@');
+}
+
+/** A checkout folder as the pure checks read it: files (inside it only), git, and what its .dockerignore leaves out. */
+export function checkoutReader(folder: string): CheckoutReader {
+  const inside = (path: string) => pathInside(folder, join(folder, path));
+  let ignores: ((path: string) => boolean) | undefined;
+  const ignored = (path: string) => {
+    if (ignores === undefined) {
+      const matcher = ignoreMatcher(patternsOf(readTextFile(join(folder, '.dockerignore'), `${folder}/.dockerignore`, 'ok') ?? ''));
+      ignores = (candidate) => matcher.ignores(candidate);
+    }
+    return ignores(path);
+  };
+  const git = (args: string[]) => {
+    try {
+      return (
+        execFileSync('git', args, { cwd: folder, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TZ: 'UTC' } }).trim() ||
+        undefined
+      );
+    } catch {
+      return undefined;
+    }
+  };
+  // A folder inside another repository is not a git checkout of its own: its facts are not that repository's.
+  let isRepository: boolean | undefined;
+  const fromGit = (args: string[]) => {
+    isRepository ??= git(['rev-parse', '--show-toplevel']) === realpathSync(folder);
+    return isRepository ? git(args) : undefined;
+  };
+  return {
+    folder,
+    read: (path) => {
+      const file = inside(path);
+      if (file === undefined) return undefined;
+      try {
+        return readTextFile(file, `${folder}/${path}`, 'ok');
+      } catch {
+        return undefined;
+      }
+    },
+    git: (what) => (what === 'commit' ? fromGit(['rev-parse', '--short', 'HEAD']) : fromGit(['log', '-1', '--format=%cd', '--date=iso-strict-local'])),
+    lookup: (path) => {
+      const file = inside(path);
+      if (file === undefined || !existsSync(file)) return 'missing';
+      return ignored(path.replace(/^\.\/+/, '').replace(/\/+$/, '')) ? 'ignored' : 'present';
+    },
+  };
+}
+
+/** The checkout folder of a source for reading its facts: none (not an error) when it is not set and not here. */
+function factsCheckout(name: string, source: SourceSpec, value: string, cwd: string): string | undefined {
+  if (value === '' && missingFrom(cwd, source.holds).length > 0) return undefined;
+  const found = resolveSource(name, source, value, cwd);
+  return 'folder' in found ? found.folder : undefined;
+}
+
+/** What the family's source checkouts say: the values of their facts and the pythons of their build matrices. */
+export function checkoutFactsOf(family: Family, cwd: string): CheckoutFacts {
+  const facts: CheckoutFacts = { values: {}, problems: [] };
+  for (const [name, source] of Object.entries(family.sources)) {
+    if (source.facts === undefined && source.matrix === undefined) continue;
+    const folder = factsCheckout(name, source, family.values[source.variable] ?? '', cwd);
+    if (folder === undefined) continue;
+    const read = readCheckoutFacts(name, source, checkoutReader(folder));
+    Object.assign(facts.values, read.values);
+    facts.problems.push(...read.problems);
+    if (read.pythons) facts.pythons = new Map([...(facts.pythons ?? []), ...read.pythons]);
+  }
+  if (facts.problems.length > 0) {
+    throw new ManifestError(facts.problems.map(({ at, message }) => ({ location: family.manifest.locate(at), message })));
+  }
+  return facts;
+}
+
+/**
+ * Before any engine is asked: every path the named images copy from a source checkout, and every path a fact names,
+ * is in the checkout and sent to the build. Each missing one is a located problem naming the image, the layer and the path.
+ */
+export function checkCheckouts(family: Family, images: readonly string[], sources: ReadonlyMap<string, ResolvedSource>, cwd: string): void {
+  const readers = new Map<string, CheckoutReader>();
+  for (const [name, found] of sources) if ('folder' in found) readers.set(name, checkoutReader(found.folder));
+  if (readers.size === 0) return;
+  const paths = pathFacts(family, checkoutFactsOf(family, cwd).values).filter((fact) => readers.has(fact.source));
+  const problems = missingCheckoutPaths(family, images, readers, paths);
+  if (problems.length > 0) throw new ManifestError(problems);
 }

@@ -40,3 +40,8 @@ export function withBuildArgValues(value: string, values: Readonly<Record<string
 export function asWritten(value: string): string {
   return value.replaceAll(BUILD_ARG_FENCE, '');
 }
+
+/** The names a Dockerfile declares with `ARG NAME` or `ARG NAME=default`. */
+export function declaredArgs(dockerfile: string): Set<string> {
+  return new Set([...dockerfile.matchAll(/^ARG[ \t]+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((match) => match[1]!));
+}

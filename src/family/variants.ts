@@ -4,7 +4,8 @@
  * arguments, so one Dockerfile serves every unit of an image; each unit has its own values, reference and tests.
  */
 import { UsageError } from '../errors.js';
-import { imageReference, type NamingValues, namingValues } from '../mlrun/naming.js';
+import { imageReference, isDevelopmentTag, makefileTag, type NamingValues, namingValues } from '../mlrun/naming.js';
+import { makefileSuffix, mlrunPythons, type PythonBuilds, pythonTagSuffix } from '../mlrun/pythons.js';
 import { didYouMean } from '../suggest.js';
 import type { Family } from './family.js';
 
@@ -19,7 +20,7 @@ export interface Unit {
   family: Family;
   /** The values of the variant variables for this unit. */
   variant: Readonly<Record<string, string>>;
-  /** The reference it is tagged with: MLRun's, with `-pyXY` when its python is one of several. */
+  /** The reference it is tagged with: MLRun's, with the `-pyXY` MLRun's client asks for when it asks for one. */
   reference: string;
   /** The naming values the reference was made from (the cache image is named the same way). */
   naming: NamingValues;
@@ -34,6 +35,8 @@ export interface FamilySet {
   units: readonly Unit[];
   /** The units of the named images (or unit ids) with their ancestors unless `withAncestors` is false; all when none is named. */
   select(names: readonly string[], options?: { withAncestors?: boolean }): Unit[];
+  /** What a person should know about the pythons this run builds (printed as warnings). */
+  notes: readonly string[];
 }
 
 /** How a variant value reads in a unit id and a tag: `3.11` of MLRUN_PYTHON_VERSION is `py311`. */
@@ -48,17 +51,10 @@ export function variantLabel(variable: string, value: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/**
- * How an image's tags take the python suffix: forced on (`'1'`) when it is built for several pythons, off (`''`)
- * when it does not vary by python while the manifest does (the UI), else as INCLUDE_PYTHON_VERSION_SUFFIX says.
- */
-export function pythonSuffix(
-  manifest: Readonly<Record<string, readonly string[]>>,
-  own: Readonly<Record<string, readonly string[]>> | undefined,
-): '' | '1' | undefined {
-  const pythons = own === undefined ? manifest[PYTHON] : own[PYTHON];
-  if (own !== undefined && !(PYTHON in own) && PYTHON in manifest) return '';
-  return (pythons?.length ?? 0) > 1 ? '1' : undefined;
+/** Whether an image is built in several pythons (it has the manifest's python variants, or its own). */
+export function variesByPython(family: Family, image: string): boolean {
+  const own = family.graph.image(image).spec.variants;
+  return PYTHON in (own ?? family.variants);
 }
 
 /** All combinations of the values, in order (the first value of each variable first). */
@@ -73,10 +69,82 @@ export interface VariantInputs {
   given: ReadonlySet<string>;
   /** Load the family with these variable values for this run. */
   load(overrides: Readonly<Record<string, string>>): Family;
+  /** The pythons a source checkout's build matrix builds an image in (it wins over MLRun's history for that image). */
+  checkoutPythons?: ReadonlyMap<string, PythonBuilds>;
+}
+
+/** The pythons of an image that varies by python, each with its tag suffix. */
+interface PythonPlan {
+  pythons: { python: string; suffix: string }[];
+  notes: string[];
+}
+
+const joined = (items: readonly string[]) => items.join(', ');
+
+/**
+ * Which pythons an image that varies by python is built in, and how each is tagged:
+ * - MLRUN_PYTHON_VERSION given: that python, with `-pyXY` only when INCLUDE_PYTHON_VERSION_SUFFIX is set (the Makefile);
+ * - else the pythons the checkout's build matrix lists for the image, or those MLRun publishes the version in (of the
+ *   ones the manifest declares), each tagged as MLRun's client asks (INCLUDE_PYTHON_VERSION_SUFFIX: every one `-pyXY`).
+ */
+export function pythonPlan(
+  image: string,
+  declared: readonly string[],
+  values: Readonly<Record<string, string>>,
+  { given, checkout }: { given: boolean; checkout?: PythonBuilds },
+): PythonPlan {
+  const tag = makefileTag(values.MLRUN_VERSION ?? '');
+  const includeSuffix = (values.INCLUDE_PYTHON_VERSION_SUFFIX ?? '') !== '';
+  const suffixOf = (python: string, builds?: PythonBuilds) =>
+    includeSuffix ? (makefileSuffix(python) ?? '') : builds ? pythonTagSuffix(tag, python, builds) : '';
+  const python = values[PYTHON] ?? '';
+  const published = mlrunPythons(tag);
+  if (given || (checkout === undefined && published === undefined)) {
+    // Not a version MLRun's client can ask for (`latest`): MLRUN_PYTHON_VERSION, or the image's first python.
+    if (!given && !declared.includes(python)) return { pythons: [{ python: declared[0]!, suffix: suffixOf(declared[0]!) }], notes: [] };
+    const notes: string[] = [];
+    const asked = published && pythonTagSuffix(tag, python, published);
+    const suffix = suffixOf(python);
+    if (asked !== undefined && asked !== suffix && given) {
+      notes.push(
+        `MLRUN_PYTHON_VERSION=${python} tags the images that vary by python ${tag}${suffix}, but MLRun ${tag}'s python ${python} clients ask for ${tag}${asked}; ` +
+          `${asked === '' ? 'leave INCLUDE_PYTHON_VERSION_SUFFIX empty' : 'set INCLUDE_PYTHON_VERSION_SUFFIX=1'}, or leave MLRUN_PYTHON_VERSION unset to build every python MLRun publishes ${tag} in`,
+      );
+    }
+    return { pythons: [{ python, suffix }], notes };
+  }
+  const builds = checkout ?? published!;
+  const all = [builds.unsuffixed, ...builds.suffixed];
+  const pythons = checkout ? all : all.filter((candidate) => declared.includes(candidate));
+  const described = (set: PythonBuilds) =>
+    joined([set.unsuffixed, ...set.suffixed].map((candidate) => `${candidate} (${tag}${pythonTagSuffix(tag, candidate, set)})`));
+  // A development build follows its checkout; a release that its checkout builds otherwise than MLRun's clients ask is said.
+  if (checkout && published && !isDevelopmentTag(tag) && described(checkout) !== described(published)) {
+    return {
+      pythons: pythons.map((candidate) => ({ python: candidate, suffix: suffixOf(candidate, builds) })),
+      notes: [
+        `the checkout's build matrix builds \`${image}\` in python ${described(checkout)}, while MLRun ${tag}'s clients ask for ${described(published)}: is the checkout at ${tag}?`,
+      ],
+    };
+  }
+  if (pythons.length === 0) {
+    throw new UsageError(
+      `image \`${image}\`: MLRun ${tag} publishes its images in python ${joined(all)}, and images.yaml builds \`${image}\` in ${joined(declared)} only; ` +
+        `add ${joined(all)} to its variants, or set MLRUN_PYTHON_VERSION to build one python as MLRun's Makefile does`,
+    );
+  }
+  const left = all.filter((candidate) => !pythons.includes(candidate));
+  const notes =
+    left.length > 0
+      ? [
+          `MLRun ${tag} also publishes python ${joined(left.map((candidate) => `${candidate} (${tag}${pythonTagSuffix(tag, candidate, builds) || ' without a suffix'})`))} images; images.yaml does not build \`${image}\` in ${joined(left)}`,
+        ]
+      : [];
+  return { pythons: pythons.map((candidate) => ({ python: candidate, suffix: suffixOf(candidate, builds) })), notes };
 }
 
 /** The units of a family: each image in each variant it is built in. */
-export function loadFamilySet(base: Family, { given, load }: VariantInputs): FamilySet {
+export function loadFamilySet(base: Family, { given, load, checkoutPythons }: VariantInputs): FamilySet {
   const effective = (declared: Readonly<Record<string, readonly string[]>>) =>
     Object.fromEntries(Object.entries(declared).map(([variable, list]) => [variable, given.has(variable) ? [base.values[variable]!] : [...list]]));
   const manifestVariants = effective(base.variants);
@@ -89,22 +157,47 @@ export function loadFamilySet(base: Family, { given, load }: VariantInputs): Fam
 
   const units: Unit[] = [];
   const unitsOf = new Map<string, Unit[]>();
+  const notes: string[] = [];
+  const plans = new Map<string, PythonPlan['pythons']>();
   for (const image of base.order) {
     const own = base.graph.image(image).spec.variants;
-    const imageVariants = own === undefined ? manifestVariants : { ...effective(own) };
-    // Variables of the manifest the image does not vary by take their first value.
+    const imageVariants: Record<string, string[]> = own === undefined ? { ...manifestVariants } : { ...effective(own) };
+    // An image that varies by python is built in the pythons MLRun publishes (or its checkout's matrix lists).
+    // A child built `from` a parent follows the parent's pythons, unless the checkout's matrix lists the child itself.
+    const suffixes = new Map<string, string>();
+    if (PYTHON in imageVariants) {
+      const parentImage = base.graph.parentOf(image);
+      const parentPythons = plans.get(parentImage ?? '');
+      const plan =
+        parentPythons && !checkoutPythons?.has(image)
+          ? { pythons: parentPythons.filter(({ python }) => own === undefined || imageVariants[PYTHON]!.includes(python)), notes: [] }
+          : pythonPlan(image, imageVariants[PYTHON]!, base.values, {
+              given: given.has(PYTHON),
+              ...(checkoutPythons?.has(image) ? { checkout: checkoutPythons.get(image)! } : {}),
+            });
+      if (plan.pythons.length === 0) {
+        throw new UsageError(
+          `image \`${image}\` (${PYTHON}=${joined(imageVariants[PYTHON]!)}) is built from \`${parentImage}\`, which is not built with these values; give it the same variants`,
+        );
+      }
+      plans.set(image, plan.pythons);
+      imageVariants[PYTHON] = plan.pythons.map(({ python }) => python);
+      for (const { python, suffix } of plan.pythons) suffixes.set(python, suffix);
+      notes.push(...plan.notes);
+    }
+    // Variables of the manifest the image does not vary by take the run's value (python) or their first value.
     const fixed = Object.fromEntries(
       Object.entries(manifestVariants)
         .filter(([variable]) => !(variable in imageVariants))
-        .map(([variable, list]) => [variable, [list[0]!]]),
+        .map(([variable, list]) => [variable, [variable === PYTHON ? base.values[PYTHON]! : list[0]!]]),
     );
     const varying = Object.keys(imageVariants).filter((variable) => imageVariants[variable]!.length > 1);
-    const suffix = pythonSuffix(manifestVariants, own === undefined ? undefined : effective(own));
     for (const variant of combinations({ ...fixed, ...imageVariants })) {
       const family = familyFor(variant);
       const label = varying.map((variable) => variantLabel(variable, variant[variable]!)).join('-');
       const naming = namingValues(family.values);
-      if (suffix !== undefined) naming.INCLUDE_PYTHON_VERSION_SUFFIX = suffix;
+      // The suffix is the plan's (images that do not vary by python have none): the Makefile's switch reproduces it.
+      naming.INCLUDE_PYTHON_VERSION_SUFFIX = (suffixes.get(variant[PYTHON] ?? '') ?? '') === '' ? '' : '1';
       const reference = imageReference(image, naming);
       const parentImage = family.graph.parentOf(image);
       const parent = parentImage === undefined ? undefined : parentUnit(unitsOf.get(parentImage) ?? [], variant, image);
@@ -135,7 +228,7 @@ export function loadFamilySet(base: Family, { given, load }: VariantInputs): Fam
     for (const name of names) for (const unit of unitsOf.get(name) ?? [byId.get(name)!]) add(unit);
     return units.filter((unit) => wanted.has(unit.id));
   };
-  return { family: base, units, select };
+  return { family: base, units, select, notes: [...new Set(notes)] };
 }
 
 /** The parent's unit that shares this unit's values of the variables the parent varies by. */

@@ -292,7 +292,39 @@ export function manifestSchema(layerKinds: ReadonlyMap<string, LayerSchema>, ima
           variable: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: "The variable naming the checkout's folder." },
           holds: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'What a checkout has (files; folders end in /).' },
           git: { type: 'string', description: 'With no checkout: a git URL with its ref (https://…/ui.git#v1.7.2) built from instead.' },
+          facts: {
+            type: 'object',
+            description:
+              'Variables a checkout gives their value (over the default; the environment and --set still win): a line of one of its files, or its git commit or commit date. A checkout without the file or the line leaves the default.',
+            propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            additionalProperties: { $ref: '#/definitions/fact' },
+          },
+          matrix: {
+            type: 'string',
+            description:
+              "MLRun's build matrix in the checkout (.github/workflows/build-workflow-matrix.json): the pythons each image is built in, and which are tagged -pyXY.",
+          },
         },
+      },
+      fact: {
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['file', 'match'],
+            properties: {
+              file: { type: 'string', description: 'A file of the checkout, relative to its root.' },
+              match: { type: 'string', description: 'A regular expression matched against each line; its first group is the value.' },
+              path: { type: 'boolean', description: 'The value is a path in the checkout that must exist (checked before a build).' },
+            },
+          },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['git'],
+            properties: { git: { enum: ['commit', 'date'], description: "The checkout's commit (short hash) or its commit date (UTC, ISO 8601)." } },
+          },
+        ],
       },
       layerId: {
         type: 'string',

@@ -21,7 +21,14 @@ export interface SourceSpec {
   holds: string[];
   /** With no checkout: the git URL (`…repo.git#ref`) the engine builds from instead. */
   git?: string;
+  /** Variables a checkout gives their value: read from a line of one of its files, or from git. */
+  facts?: Record<string, FactSpec>;
+  /** MLRun's build matrix in the checkout: the pythons each image is built in. */
+  matrix?: string;
 }
+
+/** Where a checkout says a variable's value: the first group of `match` on a line of `file`, or its git commit or date. */
+export type FactSpec = { file: string; match: string; path?: boolean } | { git: 'commit' | 'date' };
 
 export type ScalarValue = string | number | boolean | null;
 export type ValueMap = Record<string, ScalarValue>;

@@ -3,6 +3,12 @@ import type { Diagnostic } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import type { NodePath, ParsedManifest } from './load.js';
 
+/** A variable's value read from a source checkout, and where it was read (`the mlrun checkout's Makefile:36`). */
+export interface CheckoutValue {
+  value: string;
+  origin: string;
+}
+
 export interface VariableInputs {
   /** Defaults declared under `variables:`. */
   declared: Readonly<Record<string, string>>;

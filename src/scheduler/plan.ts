@@ -45,6 +45,11 @@ export interface BuildOptions {
   source?: string;
   /** Digests of external bases (images.lock.yaml): each locked base is built as `<ref>@sha256:…`. */
   lock?: Lock;
+  /**
+   * The variables an image's Dockerfile declares (`ARG`): only those are passed, so that a value another image reads
+   * (the UI's commit) changes neither this image's build nor its input digest. Unset: every one.
+   */
+  argsOf?: (image: string) => ReadonlySet<string>;
 }
 
 /**
@@ -101,7 +106,8 @@ function buildArgsOf(unit: Unit, parentReference: string | undefined, options: B
   const { values, graph } = unit.family;
   const external = (reference: string) => joinRegistry(options.baseRegistry ?? '', pinned(withBuildArgValues(reference, values), options.lock));
   const buildArgs: Record<string, string> = {};
-  for (const variable of unit.family.buildArgs) buildArgs[variable] = values[variable] ?? '';
+  const declared = options.argsOf?.(unit.image);
+  for (const variable of unit.family.buildArgs) if (!declared || declared.has(variable)) buildArgs[variable] = values[variable] ?? '';
   const { base } = graph.image(unit.image).spec;
   buildArgs[baseArgName()] = parentReference ?? external(base!);
   for (const stage of graph.image(unit.image).stages) buildArgs[baseArgName(stage.name)] = external(stage.base);

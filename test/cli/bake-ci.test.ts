@@ -6,12 +6,15 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { copyOfProject, load, runCli, UI_CHECKOUT } from '../helpers.js';
 
-/** `bake` and `ci github` on a copy of this project's family, inside the fixture mlrun checkout. */
+/**
+ * `bake` and `ci github` on a copy of this project's family, inside the development fixture checkout: for MLRun 1.9.1
+ * its runtime images are built in python 3.11 (no suffix) and 3.9 (`-py39`).
+ */
 let project: string;
 const env = { MLRUN_UI_SOURCE: UI_CHECKOUT };
 const run = (args: string[]) => runCli(project, args, { env });
 beforeEach(async () => {
-  project = copyOfProject('mlrun-images-bake-');
+  project = copyOfProject('mlrun-images-bake-', 'development');
   expect((await run(['generate'])).code).toBe(0);
 });
 afterEach(() => rmSync(project, { recursive: true, force: true }));
@@ -40,66 +43,69 @@ if (!hasBuildx && process.env.CI) throw new Error('CI must have docker buildx (s
 
 describe('mlrun-images bake', () => {
   test('a target per variant, parents as named contexts, a group per image with its ancestors, and default', async () => {
-    const result = await run(['bake', '--set', 'MLRUN_VERSION=1.7.0', '--set', 'MLRUN_DOCKER_REGISTRY=quay.io/']);
+    const result = await run(['bake', '--set', 'MLRUN_VERSION=1.9.1', '--set', 'MLRUN_DOCKER_REGISTRY=quay.io/']);
     expect(result, result.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toBe(
-      'wrote docker-bake.json: 11 target(s), 7 group(s); from its folder: docker buildx bake -f docker-bake.json [TARGET|GROUP...] [--push]\n',
+      'wrote docker-bake.json: 10 target(s), 8 group(s); from its folder: docker buildx bake -f docker-bake.json [TARGET|GROUP...] [--push]\n',
     );
     const file = bakeJson();
     expect(Object.keys(file.target)).toEqual([
-      'mlrun-py39',
       'mlrun-py311',
-      'mlrun-gpu-py39',
+      'mlrun-py39',
       'mlrun-gpu-py311',
-      'ml-base-py39',
+      'mlrun-gpu-py39',
       'ml-base-py311',
-      'jupyter-py39',
-      'jupyter-py311',
-      'mlrun-api-py39',
-      'mlrun-api-py311',
+      'ml-base-py39',
+      'jupyter',
+      'mlrun-api',
       'mlrun-ui',
+      'log-collector',
     ]);
-    expect(file.group['ml-base']).toEqual({ targets: ['mlrun-py39', 'ml-base-py39', 'mlrun-py311', 'ml-base-py311'] });
+    expect(file.group['ml-base']).toEqual({ targets: ['mlrun-py311', 'ml-base-py311', 'mlrun-py39', 'ml-base-py39'] });
     expect(file.group['mlrun-ui']).toEqual({ targets: ['mlrun-ui'] });
     expect(file.group.default!.targets).toEqual(Object.keys(file.target));
-    const mlBase = file.target['ml-base-py311']!;
+    const mlBase = file.target['ml-base-py39']!;
     expect(mlBase).toMatchObject({
       context: '.',
       dockerfile: 'generated/ml-base/Dockerfile',
-      contexts: { 'quay.io/mlrun/mlrun:1.7.0-py311': 'target:mlrun-py311' },
-      tags: ['quay.io/mlrun/ml-base:1.7.0-py311'],
-      labels: { 'org.opencontainers.image.title': 'ml-base', 'org.opencontainers.image.version': '1.7.0' },
+      contexts: { 'quay.io/mlrun/mlrun:1.9.1-py39': 'target:mlrun-py39' },
+      tags: ['quay.io/mlrun/ml-base:1.9.1-py39'],
+      labels: { 'org.opencontainers.image.title': 'ml-base', 'org.opencontainers.image.version': '1.9.1' },
     });
+    expect(file.target['ml-base-py311']!.tags).toEqual(['quay.io/mlrun/ml-base:1.9.1']);
     // Each target carries its input digest, as `build` labels the image: build and status know what bake made.
     const digests = Object.values(file.target).map((target) => target.labels['org.mlrun-images.inputs']);
     for (const digest of digests) expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(new Set(digests).size).toBe(digests.length);
     // The parent's reference is what the Dockerfile's FROM names: the named context replaces it.
-    expect(mlBase.args.BASE_IMAGE).toBe('quay.io/mlrun/mlrun:1.7.0-py311');
-    expect(mlBase.args.MLRUN_PYTHON_VERSION).toBe('3.11');
+    expect(mlBase.args.BASE_IMAGE).toBe('quay.io/mlrun/mlrun:1.9.1-py39');
+    expect(file.target['mlrun-py39']!.args.MLRUN_PYTHON_VERSION).toBe('3.9');
+    // Each target is passed the build arguments its Dockerfile declares: the checkout's facts among them.
+    expect(file.target['mlrun-api']!.args).toMatchObject({ MLRUN_API_PYTHONPATH: 'server/py', MLRUN_PIP_VERSION: '24.2', MLRUN_PYTHON_VERSION: '3.11' });
+    expect(mlBase.args).not.toHaveProperty('MLRUN_UI_COMMIT');
     expect(resolve(project, file.target['mlrun-ui']!.context)).toBe(UI_CHECKOUT);
     expect(file.variable).toHaveProperty('GENERATED_BY_MLRUN_IMAGES');
   });
 
   test('-o FILE: paths relative to its folder; images named select them with their ancestors; cache settings per target', async () => {
     mkdirSync(join(project, 'ci'));
-    const result = await run(['bake', 'jupyter', '-o', 'ci/bake.json', '--cache-to', '127.0.0.1:5000/cache', '--no-cache']);
+    const result = await run(['bake', 'ml-base', '-o', 'ci/bake.json', '--cache-to', '127.0.0.1:5000/cache', '--no-cache']);
     expect(result.code, result.stderr).toBe(0);
     const file = bakeJson('ci/bake.json');
-    expect(Object.keys(file.target)).toEqual(['jupyter-py39', 'jupyter-py311']);
-    expect(file.target['jupyter-py39']).toMatchObject({
+    expect(Object.keys(file.target)).toEqual(['mlrun-py311', 'mlrun-py39', 'ml-base-py311', 'ml-base-py39']);
+    expect(file.target['ml-base-py39']).toMatchObject({
       context: '..',
-      dockerfile: 'generated/jupyter/Dockerfile',
-      'cache-from': ['type=registry,ref=127.0.0.1:5000/cache:jupyter-py39'],
-      'cache-to': ['type=registry,ref=127.0.0.1:5000/cache:jupyter-py39,mode=max'],
+      dockerfile: 'generated/ml-base/Dockerfile',
+      'cache-from': ['type=registry,ref=127.0.0.1:5000/cache:ml-base-py39'],
+      'cache-to': ['type=registry,ref=127.0.0.1:5000/cache:ml-base-py39,mode=max'],
       'no-cache': true,
     });
   });
 
   test('a literal ${ in a value is escaped as $${ (bake would read it as its own variable)', async () => {
-    const result = await run(['bake', 'mlrun', '--set', 'MLRUN_VERSION=1.7.0', '--set', 'MLRUN_CACHE_DATE=${NOT_A_BAKE_VARIABLE}']);
+    const result = await run(['bake', 'jupyter', '--set', 'MLRUN_VERSION=1.9.1', '--set', 'MLRUN_CACHE_DATE=${NOT_A_BAKE_VARIABLE}']);
     expect(result.code, result.stderr).toBe(0);
-    expect(bakeJson().target['mlrun-py39']!.args.MLRUN_CACHE_DATE).toBe('$${NOT_A_BAKE_VARIABLE}');
+    expect(bakeJson().target.jupyter!.args.MLRUN_CACHE_DATE).toBe('$${NOT_A_BAKE_VARIABLE}');
   });
 
   test.each([
@@ -118,19 +124,20 @@ describe('mlrun-images bake', () => {
   });
 
   test.skipIf(!hasBuildx)('docker buildx bake --print reads the file as written, with every target, context and group', async () => {
-    expect((await run(['bake', '--set', 'MLRUN_VERSION=1.7.0', '--cache-to', '127.0.0.1:5000/cache', '--set', 'MLRUN_CACHE_DATE=${x}'])).code).toBe(0);
+    expect((await run(['bake', '--set', 'MLRUN_VERSION=1.9.1', '--cache-to', '127.0.0.1:5000/cache', '--set', 'MLRUN_CACHE_DATE=${x}'])).code).toBe(0);
     const written = bakeJson();
-    const printed = await execa('docker', ['buildx', 'bake', '-f', 'docker-bake.json', '--print', 'mlrun-api'], { cwd: project, reject: false });
+    const printed = await execa('docker', ['buildx', 'bake', '-f', 'docker-bake.json', '--print', 'ml-base', 'jupyter'], { cwd: project, reject: false });
     expect(printed.exitCode, printed.stderr).toBe(0);
     const resolved = JSON.parse(printed.stdout) as BakeJson;
-    expect(resolved.group['mlrun-api']!.targets).toEqual(written.group['mlrun-api']!.targets);
-    const api = resolved.target['mlrun-api-py311']!;
-    expect(api.contexts).toEqual(written.target['mlrun-api-py311']!.contexts);
+    expect(resolved.group['ml-base']!.targets).toEqual(written.group['ml-base']!.targets);
+    const base = resolved.target['ml-base-py39']!;
+    expect(base.contexts).toEqual(written.target['ml-base-py39']!.contexts);
+    expect(base.args).toEqual(written.target['ml-base-py39']!.args);
+    expect(base.tags).toEqual(['mlrun/ml-base:1.9.1-py39']);
     // Escaped in the file, the value bake builds with is the literal one.
-    expect(written.target['mlrun-api-py311']!.args.MLRUN_CACHE_DATE).toBe('$${x}');
-    expect(api.args).toEqual({ ...written.target['mlrun-api-py311']!.args, MLRUN_CACHE_DATE: '${x}' });
-    expect(api.tags).toEqual(['mlrun/mlrun-api:1.7.0-py311']);
-    expect(api['cache-to']).toEqual(['type=registry,ref=127.0.0.1:5000/cache:mlrun-api-py311,mode=max']);
+    expect(written.target.jupyter!.args.MLRUN_CACHE_DATE).toBe('$${x}');
+    expect(resolved.target.jupyter!.args).toEqual({ ...written.target.jupyter!.args, MLRUN_CACHE_DATE: '${x}' });
+    expect(base['cache-to']).toEqual(['type=registry,ref=127.0.0.1:5000/cache:ml-base-py39,mode=max']);
   });
 });
 
@@ -165,8 +172,9 @@ describe('mlrun-images ci github', () => {
         }
       >;
     };
-    expect(workflow.jobs['ml-base']!.strategy!.matrix.include).toEqual([{ MLRUN_PYTHON_VERSION: '3.9' }, { MLRUN_PYTHON_VERSION: '3.11' }]);
-    expect(workflow.jobs['ml-base']!.env).toEqual({ MLRUN_PYTHON_VERSION: '${{ matrix.MLRUN_PYTHON_VERSION }}', INCLUDE_PYTHON_VERSION_SUFFIX: '1' });
+    // Which pythons an image is built in depends on the version a run builds (the tag): each job builds them all.
+    expect(workflow.jobs['ml-base']!.strategy).toBeUndefined();
+    expect(workflow.jobs['ml-base']!.env).toBeUndefined();
     expect(workflow.jobs['mlrun-ui']!.strategy).toBeUndefined();
     const steps = workflow.jobs['mlrun-api']!.steps;
     expect(steps.map((step) => step.uses).filter(Boolean)).toEqual([
@@ -186,6 +194,26 @@ describe('mlrun-images ci github', () => {
     expect(checkouts('mlrun-gpu')).toEqual(['.sources/mlrun']);
     expect(checkouts('mlrun-ui')).toEqual(['.sources/ui']);
     expect(text.startsWith('# Generated by mlrun-images from images.yaml')).toBe(true);
+  });
+
+  test('a variant other than the python is a matrix of its own', async () => {
+    const manifest = join(project, 'images.yaml');
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, 'utf8')
+        .replace(
+          'variants:\n  MLRUN_PYTHON_VERSION: ["3.9", "3.11"]',
+          'variants:\n  MLRUN_PYTHON_VERSION: ["3.9", "3.11"]\n  MLRUN_KUBECTL_VERSION: ["v1.29.4", "v1.30.0"]',
+        )
+        .replace('build_args:\n', 'build_args:\n  - MLRUN_KUBECTL_VERSION\n'),
+    );
+    const result = await run(['ci', 'github']);
+    expect(result.code, result.stderr).toBe(0);
+    const text = readFileSync(join(project, '.github', 'workflows', 'mlrun-images.yml'), 'utf8');
+    expect((await githubReads(text)).errors).toEqual([]);
+    const job = (parse(text) as { jobs: Record<string, { strategy?: { matrix: { include: unknown[] } }; env?: unknown }> }).jobs.mlrun!;
+    expect(job.strategy!.matrix.include).toEqual([{ MLRUN_KUBECTL_VERSION: 'v1.29.4' }, { MLRUN_KUBECTL_VERSION: 'v1.30.0' }]);
+    expect(job.env).toEqual({ MLRUN_KUBECTL_VERSION: '${{ matrix.MLRUN_KUBECTL_VERSION }}' });
   });
 
   test('--bake: one job that bakes the whole family', async () => {

@@ -33,13 +33,13 @@ describe('generate', () => {
   test('writes one Dockerfile per image, and nothing the second time', async () => {
     const first = await run(['generate']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe('generated 6 images into generated/ (6 file(s) changed)\n');
-    expect(readdirSync(join(project, 'generated')).sort()).toEqual(['jupyter', 'ml-base', 'mlrun', 'mlrun-api', 'mlrun-gpu', 'mlrun-ui']);
+    expect(first.stdout).toBe('generated 7 images into generated/ (8 file(s) changed)\n');
+    expect(readdirSync(join(project, 'generated')).sort()).toEqual(['jupyter', 'log-collector', 'ml-base', 'mlrun', 'mlrun-api', 'mlrun-gpu', 'mlrun-ui']);
     expect(read('generated/mlrun/Dockerfile')).toBe(readFileSync(join(PACKAGE_ROOT, 'generated/mlrun/Dockerfile'), 'utf8'));
 
     const before = snapshot();
     const second = await run(['generate']);
-    expect(second.stdout).toBe('generated 6 images into generated/ (0 file(s) changed)\n');
+    expect(second.stdout).toBe('generated 7 images into generated/ (0 file(s) changed)\n');
     expect(snapshot()).toEqual(before);
   });
 
@@ -83,7 +83,7 @@ describe('generate', () => {
 describe('generate --check', () => {
   test('exits 0 when generated/ is current, 1 with a unified diff after an edit, 0 again once regenerated', async () => {
     await run(['generate']);
-    expect(await run(['generate', '--check'])).toEqual({ code: 0, stdout: 'generated/ is up to date (6 images)\n', stderr: '' });
+    expect(await run(['generate', '--check'])).toEqual({ code: 0, stdout: 'generated/ is up to date (7 images)\n', stderr: '' });
 
     edit('images.yaml', (text) =>
       text.replace('packages: [tini, gcc, git, procps, sqlite3, vim, mariadb-client]', 'packages: [tini, gcc, git, procps, sqlite3, vim]'),
@@ -113,23 +113,27 @@ describe('generate --check', () => {
 });
 
 describe('list', () => {
-  test("prints every image's reference in build order with MLRun's naming, each python variant with its suffix", async () => {
+  test("prints every image's reference in build order with MLRun's naming, as MLRun's client asks for each", async () => {
+    // A 1.7.x checkout builds every image in python 3.9, with no suffix (its build matrix; MLRun 1.7's client rule).
     const result = await run(['list'], { MLRUN_VERSION: '1.7.0-rc3+abc', MLRUN_DOCKER_REPO: 'myorg', MLRUN_DOCKER_REGISTRY: 'quay.io/' });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout.split('\n')).toEqual([
-      'quay.io/myorg/mlrun:1.7.0-rc3-abc-py39',
-      'quay.io/myorg/mlrun:1.7.0-rc3-abc-py311',
-      'quay.io/myorg/mlrun-gpu:1.7.0-rc3-abc-py39',
-      'quay.io/myorg/mlrun-gpu:1.7.0-rc3-abc-py311',
-      'quay.io/myorg/ml-base:1.7.0-rc3-abc-py39',
-      'quay.io/myorg/ml-base:1.7.0-rc3-abc-py311',
-      'quay.io/myorg/jupyter:1.7.0-rc3-abc-py39',
-      'quay.io/myorg/jupyter:1.7.0-rc3-abc-py311',
-      'quay.io/myorg/mlrun-api:1.7.0-rc3-abc-py39',
-      'quay.io/myorg/mlrun-api:1.7.0-rc3-abc-py311',
-      // The UI has no python: one image, no suffix, as upstream tags it.
+      'quay.io/myorg/mlrun:1.7.0-rc3-abc',
+      'quay.io/myorg/mlrun-gpu:1.7.0-rc3-abc',
+      'quay.io/myorg/ml-base:1.7.0-rc3-abc',
+      'quay.io/myorg/jupyter:1.7.0-rc3-abc',
+      'quay.io/myorg/mlrun-api:1.7.0-rc3-abc',
       'quay.io/myorg/mlrun-ui:1.7.0-rc3-abc',
+      'quay.io/myorg/log-collector:1.7.0-rc3-abc',
       '',
     ]);
+  });
+
+  test('--json - prints each unit with its reference and python', async () => {
+    const result = await run(['list', '--json', '-'], { MLRUN_VERSION: '1.7.2' });
+    const { images } = JSON.parse(result.stdout) as { images: { name: string; reference: string; variant: Record<string, string> }[] };
+    expect(images[0]).toEqual({ name: 'mlrun', image: 'mlrun', reference: 'mlrun/mlrun:1.7.2', variant: { MLRUN_PYTHON_VERSION: '3.9' } });
+    expect(images.find((unit) => unit.name === 'mlrun-ui')?.variant).toEqual({ MLRUN_PYTHON_VERSION: '3.9' });
   });
 
   test('MLRUN_PYTHON_VERSION given builds that python only, without a suffix unless INCLUDE_PYTHON_VERSION_SUFFIX asks', async () => {
@@ -142,7 +146,7 @@ describe('list', () => {
 
   test('--set overrides the environment', async () => {
     const result = await run(['list', '--set', 'MLRUN_VERSION=1.6.0'], { MLRUN_VERSION: '9.9.9' });
-    expect(result.stdout.split('\n')[0]).toBe('mlrun/mlrun:1.6.0-py39');
+    expect(result.stdout.split('\n')[0]).toBe('mlrun/mlrun:1.6.0');
   });
 
   test('a version that cannot be a tag is an error', async () => {

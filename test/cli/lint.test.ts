@@ -1,31 +1,15 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Command } from '../../src/engines/engine.js';
-import type { ProcessResult, ProcessRunner } from '../../src/engines/process.js';
+import type { ProcessRunner } from '../../src/engines/process.js';
 import { LINT_RULES, RULE_IDS } from '../../src/lint/lint.js';
-import { copyOfProject, runCli } from '../helpers.js';
+import { copyOfProject, recordingRunner, runCli } from '../helpers.js';
 
 let project: string;
 beforeEach(() => {
   project = copyOfProject('mlrun-images-lint-');
 });
 afterEach(() => rmSync(project, { recursive: true, force: true }));
-
-/** A ProcessRunner that records every command and answers like a healthy docker, running nothing. */
-function recordingRunner() {
-  const calls: Command[] = [];
-  const runner: ProcessRunner = {
-    async run(command: Command): Promise<ProcessResult> {
-      calls.push(command);
-      const [verb] = command.args;
-      if (verb === 'image' || verb === 'inspect') return { exitCode: 0, output: 'sha256:0123456789abcdef\n' };
-      if (verb === 'buildx') return { exitCode: 1, output: '' };
-      return { exitCode: 0, output: '' };
-    },
-  };
-  return { runner, calls };
-}
 
 async function run(args: string[], options: { env?: Record<string, string>; runner?: ProcessRunner } = {}) {
   return runCli(project, args, options);
@@ -241,15 +225,15 @@ describe('lint', () => {
   test.each([
     [
       {},
-      'no mlrun checkout: MLRUN_SOURCE is not set, and the folder this runs in ($DIR) is not one (it has no setup.py, dependencies.py, requirements.txt, extras-requirements.txt, mlrun/, server/, dockerfiles/, pipeline-adapters/, docs/); set MLRUN_SOURCE to the mlrun checkout, or run from it',
+      'no mlrun checkout: MLRUN_SOURCE is not set, and the folder this runs in ($DIR) is not one (it has no Makefile, setup.py, mlrun/, server/, dockerfiles/); set MLRUN_SOURCE to the mlrun checkout, or run from it',
     ],
     [
       { MLRUN_SOURCE: 'nowhere' },
-      'MLRUN_SOURCE=nowhere: no such folder; set MLRUN_SOURCE to the mlrun checkout (a folder with setup.py, dependencies.py, requirements.txt, extras-requirements.txt, mlrun/, server/, dockerfiles/, pipeline-adapters/, docs/)',
+      'MLRUN_SOURCE=nowhere: no such folder; set MLRUN_SOURCE to the mlrun checkout (a folder with Makefile, setup.py, mlrun/, server/, dockerfiles/)',
     ],
     [
       { MLRUN_SOURCE: '.' },
-      'MLRUN_SOURCE=.: . does not look like the mlrun checkout: it has no setup.py, dependencies.py, requirements.txt, extras-requirements.txt, mlrun/, server/, dockerfiles/, pipeline-adapters/, docs/; set MLRUN_SOURCE to the mlrun checkout',
+      'MLRUN_SOURCE=.: . does not look like the mlrun checkout: it has no Makefile, setup.py, mlrun/, server/, dockerfiles/; set MLRUN_SOURCE to the mlrun checkout',
     ],
   ])('lint and build without an mlrun checkout (%j) exit 2 and name what was looked for', async (env, message) => {
     const elsewhere = join(project, 'elsewhere');
@@ -271,8 +255,8 @@ describe('lint', () => {
       writeFileSync(join(project, 'templates', 'layers', 'maintainer.hbs'), 'MAINTAINER {{raw name}}\n');
       edit('images.yaml', (text) =>
         text.replace(
-          '      - run:\n          commands:\n            - python -m pip install ./pipeline-adapters',
-          '      - maintainer:\n          name: mlrun\n      - run:\n          commands:\n            - python -m pip install ./pipeline-adapters',
+          '      - run:\n          commands:\n            - python -m pip check\n            - mkdir -p /mlrun/db',
+          '      - maintainer:\n          name: mlrun\n      - run:\n          commands:\n            - python -m pip check\n            - mkdir -p /mlrun/db',
         ),
       );
       expect(read('images.yaml')).toContain('      - maintainer:\n');
@@ -334,7 +318,7 @@ describe('build --production', () => {
     const result = await run(['build', '--production', '--engine', 'docker'], { env: RELEASE, runner });
     expect(result.stderr).not.toContain('refuses');
     const builds = calls.filter((call) => call.command === 'docker' && call.args[0] === 'build');
-    expect(builds.map((call) => call.args[call.args.indexOf('-t') + 1])).toContain('mlrun/mlrun:1.7.0-py311');
+    expect(builds.map((call) => call.args[call.args.indexOf('-t') + 1])).toContain('mlrun/mlrun:1.7.0');
     expect(result.code).toBe(0);
   });
 

@@ -15,7 +15,7 @@ describe('the default manifest', () => {
   const files = render(defaultManifest);
   const dockerfiles = [...files].filter(([path]) => path.endsWith('/Dockerfile'));
 
-  test('renders one Dockerfile for each of the six MLRun images, in build order', () => {
+  test('renders one Dockerfile for each of the seven MLRun images, in build order', () => {
     expect(dockerfiles.map(([path]) => path)).toEqual([
       'mlrun/Dockerfile',
       'mlrun-gpu/Dockerfile',
@@ -23,6 +23,7 @@ describe('the default manifest', () => {
       'jupyter/Dockerfile',
       'mlrun-api/Dockerfile',
       'mlrun-ui/Dockerfile',
+      'log-collector/Dockerfile',
     ]);
   });
 
@@ -54,7 +55,7 @@ describe('the default manifest', () => {
     expect(mlrun).toContain('ARG MLRUN_PYTHON_VERSION=3.9\nARG BASE_IMAGE=python:${MLRUN_PYTHON_VERSION}-slim\n');
     expect(mlrun).toContain('RUN python_version="${MLRUN_PYTHON_VERSION}"');
     expect(mlrun).toContain(`conda install -y -c conda-forge "python=$python_version" 'pip~='"\${MLRUN_PIP_VERSION}"`);
-    expect(files.get('jupyter/Dockerfile')).toContain('ARG BASE_IMAGE=jupyter/scipy-notebook:python-${MLRUN_PYTHON_VERSION}\n');
+    expect(files.get('jupyter/Dockerfile')).toContain('ARG BASE_IMAGE=quay.io/mlrun/jupyter-scipy-notebook:python-${MLRUN_PYTHON_VERSION}\n');
   });
 
   test('the child of a family image reads its parent reference from BASE_IMAGE', () => {
@@ -96,7 +97,9 @@ describe('the default manifest', () => {
   });
 
   test("images built from a whole checkout send it all (the checkout's own .dockerignore applies): no generated ignore file", () => {
-    expect([...files.keys()].filter((path) => path.endsWith('.dockerignore'))).toEqual([]);
+    // The log collector copies server/log-collector only: its build sends only that.
+    expect([...files.keys()].filter((path) => path.endsWith('.dockerignore'))).toEqual(['log-collector/Dockerfile.dockerignore']);
+    expect(files.get('log-collector/Dockerfile.dockerignore')).toContain('*\n!server/log-collector\n');
   });
 });
 

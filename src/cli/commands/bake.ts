@@ -33,6 +33,7 @@ export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<nu
   const plan = withInputs(
     planOf(set, flags, folder, io, {
       sources,
+      files,
       dockerfileOf: (unit) => join(generated, imageOf.get(unit)!, 'Dockerfile'),
       registryCache: true,
       git: await gitRevision(folder, runnerOf(io)),

@@ -37,6 +37,9 @@ function dryRunText(plan: BuildPlan, engine: Engine, buildDir: string): string {
   for (const step of plan.steps) {
     if (step.pullForCache) lines.push(`${formatCommand(engine.pullCommand(step.pullForCache))} || true`);
     if (!engine.graph) lines.push(formatCommand(engine.buildCommand(step)), formatCommand(engine.imageIdCommand(step.reference)));
+    // The tests as they would run: with this run's values (a checkout's API module, say).
+    if (step.phases.includes('test'))
+      for (const test of step.tests) lines.push(`# test ${step.reference}: ${test.name}: ${test.kind} ${JSON.stringify(test.params)}`);
     if (step.phases.includes('push')) lines.push(formatCommand(engine.pushCommand(step.reference, join(buildDir, 'digests', step.name))));
     if (step.pushCacheAs)
       lines.push(
@@ -157,6 +160,7 @@ export async function buildImages(
     const plan = withInputs(
       planOf(set, flags, folder, io, {
         sources,
+        files,
         dockerfileOf: (name) => join(dockerfileDir, name, 'Dockerfile'),
         registryCache: engine.capabilities.exportsCache,
         ...(git ? { git } : {}),

@@ -24,7 +24,7 @@ async function unifiedDiff(outDir: string, differences: readonly OutputDifferenc
 export async function generateCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const shown = relative(io.cwd, invocation.outDir) || '.';
   await checkOutputFolder(invocation.outDir, shown);
-  const { family, templates } = loadProject(invocation, io);
+  const { family, templates } = loadProject(invocation, io, { checkout: false });
   const files = renderFamily(family, templates, lockFor(invocation, family)?.bases);
   const differences = await compareOutput(invocation.outDir, files);
   if (flagOption(invocation, 'check')) {

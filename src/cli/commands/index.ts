@@ -38,7 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: [{ synopsis: 'graph', summary: 'print the image family as a mermaid graph' }],
     takesOperands: false,
     run: async (invocation, io) => {
-      io.stdout.write(renderMermaid(loadProject(invocation, io).family));
+      io.stdout.write(renderMermaid(loadProject(invocation, io, { checkout: false }).family));
       return 0;
     },
   },

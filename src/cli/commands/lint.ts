@@ -9,7 +9,7 @@ import { type Finding, LINT_RULES, lintFamily } from '../../lint/lint.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import { pathInside, readTextFile } from '../files.js';
 import { flagOption, type Invocation, stringOption } from '../invocation.js';
-import { contextOf, isGitContext, resolveSources } from '../sources.js';
+import { checkCheckouts, contextOf, isGitContext, resolveSources } from '../sources.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 
 /**
@@ -59,6 +59,7 @@ export async function collectFindings(
   const { validate } = await import('dockerfile-utils');
   // Requirement files are read from each image's build context: a source checkout, found as build finds it.
   const sources = resolveSources(family, images, cwd);
+  checkCheckouts(family, images, sources, cwd);
   const contextFolders = new Map<string, string>();
   for (const name of images) {
     const context = contextOf(family, name, sources, folder);

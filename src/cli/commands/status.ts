@@ -67,8 +67,16 @@ export async function changedSince(ref: string, invocation: Invocation, io: CliI
 export async function listCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const ref = stringOption(invocation, 'changed-since');
   if (ref === undefined) {
-    const { set } = loadProject(invocation, io);
-    io.stdout.write(set.units.map((unit) => `${unit.reference}\n`).join(''));
+    const { set, facts } = loadProject(invocation, io);
+    const json = stringOption(invocation, 'json');
+    const units = set.units.map((unit) => ({ name: unit.id, image: unit.image, reference: unit.reference, variant: unit.variant }));
+    // What the source checkouts said (their facts), each with where it was read; the environment and --set still win.
+    const summary = `${JSON.stringify({ images: units, facts }, null, 2)}\n`;
+    if (json === '-') io.stdout.write(summary);
+    else {
+      if (json !== undefined) writeFileSync(resolve(io.cwd, json), summary);
+      io.stdout.write(set.units.map((unit) => `${unit.reference}\n`).join(''));
+    }
     return 0;
   }
   const changed = await changedSince(ref, invocation, io, renderedProject(invocation, io));
