@@ -185,11 +185,13 @@ export function loadFamilySet(base: Family, { given, load, checkoutPythons }: Va
       for (const { python, suffix } of plan.pythons) suffixes.set(python, suffix);
       notes.push(...plan.notes);
     }
-    // Variables of the manifest the image does not vary by take the run's value (python) or their first value.
+    // Variables of the manifest the image does not vary by take their first value; the python, the run's value (or
+    // the one the checkout's build matrix builds the image in, when it is not given).
+    const python = (!given.has(PYTHON) && checkoutPythons?.get(image)?.unsuffixed) || base.values[PYTHON]!;
     const fixed = Object.fromEntries(
       Object.entries(manifestVariants)
         .filter(([variable]) => !(variable in imageVariants))
-        .map(([variable, list]) => [variable, [variable === PYTHON ? base.values[PYTHON]! : list[0]!]]),
+        .map(([variable, list]) => [variable, [variable === PYTHON ? python : list[0]!]]),
     );
     const varying = Object.keys(imageVariants).filter((variable) => imageVariants[variable]!.length > 1);
     for (const variant of combinations({ ...fixed, ...imageVariants })) {

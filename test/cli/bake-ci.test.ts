@@ -81,7 +81,7 @@ describe('mlrun-images bake', () => {
     expect(mlBase.args.BASE_IMAGE).toBe('quay.io/mlrun/mlrun:1.9.1-py39');
     expect(file.target['mlrun-py39']!.args.MLRUN_PYTHON_VERSION).toBe('3.9');
     // Each target is passed the build arguments its Dockerfile declares: the checkout's facts among them.
-    expect(file.target['mlrun-api']!.args).toMatchObject({ MLRUN_API_PYTHONPATH: 'server/py', MLRUN_PIP_VERSION: '24.2', MLRUN_PYTHON_VERSION: '3.11' });
+    expect(file.target['mlrun-api']!.args).toMatchObject({ MLRUN_API_PYTHONPATH: 'server/py', MLRUN_PIP_VERSION: '24.2', MLRUN_PYTHON_VERSION: '3.9' });
     expect(mlBase.args).not.toHaveProperty('MLRUN_UI_COMMIT');
     expect(resolve(project, file.target['mlrun-ui']!.context)).toBe(UI_CHECKOUT);
     expect(file.variable).toHaveProperty('GENERATED_BY_MLRUN_IMAGES');

@@ -147,6 +147,7 @@ describe('what is version-specific follows the checkout being built', () => {
         'MLRUN_DEMOS_REF=development',
         'MLRUN_LOG_COLLECTOR_GO_VERSION=1.23',
         'MLRUN_PYTHON_VERSION=3.11',
+        'MLRUN_PYTHON_VERSION=3.9',
       ],
       tests: ['"import services.api.main"', '/home/jovyan/mlrun/server/py/services/api/uvicorn_log_config.yaml'],
     },

@@ -91,13 +91,18 @@ describe('units: each image in each variant it is built in', () => {
 
   test("a checkout's build matrix decides an image's pythons and their suffixes", () => {
     const family = load(MANIFEST, { env: { MLRUN_VERSION: 'unstable' } });
-    const checkoutPythons = new Map([['core', { unsuffixed: '3.9', suffixed: [] }]]);
+    const checkoutPythons = new Map([
+      ['core', { unsuffixed: '3.9', suffixed: [] }],
+      ['ui', { unsuffixed: '3.11', suffixed: [] }],
+    ]);
     const set = loadFamilySet(family, {
       given: new Set(),
       load: (variant) => load(MANIFEST, { env: { MLRUN_VERSION: 'unstable' }, overrides: variant }),
       checkoutPythons,
     });
     expect(set.units.map((unit) => unit.reference)).toEqual(['mlrun/core:unstable', 'mlrun/app:unstable', 'mlrun/ui:unstable']);
+    // An image built once is built in the python the matrix gives it.
+    expect(set.units.at(-1)!.variant.MLRUN_PYTHON_VERSION).toBe('3.11');
   });
 
   test('a variant variable is a build argument: the Dockerfile is one for every variant', () => {
