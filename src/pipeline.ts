@@ -2,11 +2,11 @@
  * The pure pipeline, text in and files out: load → validate → resolve (loadFamily), then render (renderFamily).
  * Every problem of a stage is collected and reported at once, as one ManifestError.
  */
-import { variesByPython } from './family/variants.js';
+import { variantLabel, variesByPython } from './family/variants.js';
 import { ManifestError, UsageError, type Diagnostic } from './errors.js';
 import { checkImage } from './family/check.js';
 import type { Family } from './family/family.js';
-import { familyGraph } from './family/graph.js';
+import { type FamilyGraph, familyGraph } from './family/graph.js';
 import { applyExtends, layersOfImage } from './family/inherit.js';
 import { orderImages } from './family/order.js';
 import { PATTERN_PARAMETERS } from './image-tests/index.js';
@@ -15,9 +15,9 @@ import { lockKey, pinned, type Lock } from './lock/lockfile.js';
 import { checkControlCharacters } from './manifest/control-characters.js';
 import { buildArgsIn } from './dockerfile/build-args.js';
 import { CONTROL_CHARACTER } from './dockerfile/quote.js';
-import { parseManifest, type ManifestSource, type ParsedManifest } from './manifest/load.js';
+import { type NodePath, parseManifest, type ManifestSource, type ParsedManifest } from './manifest/load.js';
 import { checkMergedLayer, checkShape, type JsonSchema } from './manifest/schema.js';
-import type { Manifest } from './manifest/types.js';
+import { type Manifest, MANIFEST_FIELDS } from './manifest/types.js';
 import { type CheckoutValue, checkOverrides, interpolate, resolveVariableValues } from './manifest/variables.js';
 import { imageReference, makefileTag, NAMING_DEFAULTS, namingValues, RELEASE_VARIABLES } from './mlrun/naming.js';
 import { pythonTagSuffix } from './mlrun/pythons.js';
@@ -78,6 +78,18 @@ function pick(record: Readonly<Record<string, string>>, names: readonly string[]
   return Object.fromEntries(Object.entries(record).filter(([name]) => names.includes(name)));
 }
 
+/** Top-level keys the manifest has no field for, each with the field it likely means. */
+function unknownTopLevelKeys(manifest: ParsedManifest): Diagnostic[] {
+  const data = manifest.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
+  return Object.keys(data)
+    .filter((key) => !(MANIFEST_FIELDS as readonly string[]).includes(key))
+    .map((key) => ({
+      location: manifest.locate([key], 'key'),
+      message: `unknown field \`${key}\` in the manifest${didYouMean(key, MANIFEST_FIELDS)}; expected one of: ${MANIFEST_FIELDS.join(', ')}`,
+    }));
+}
+
 /** Declared variables over MLRun's naming defaults. */
 function declaredVariables(data: unknown): Record<string, string> {
   const variables = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).variables : undefined;
@@ -129,6 +141,71 @@ function buildArgVariables(manifest: ParsedManifest, declared: Readonly<Record<s
   return { names: [...names], problems };
 }
 
+/**
+ * Each variant list names each value once, and the python's values are pythons (`3.9`, `3.11.4`): a value that is not
+ * would get no `-pyXY` and claim another variant's tag.
+ */
+function checkVariantValues(manifest: ParsedManifest, data: Manifest): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const lists: [NodePath, Record<string, string[]>][] = [
+    [['variants'], data.variants ?? {}],
+    ...Object.entries(data.images).map(([name, image]): [NodePath, Record<string, string[]>] => [['images', name, 'variants'], image.variants ?? {}]),
+  ];
+  for (const [path, variants] of lists) {
+    for (const [variable, values] of Object.entries(variants)) {
+      values.forEach((value, index) => {
+        const at = manifest.locate([...path, variable, index]);
+        const first = values.indexOf(value);
+        if (first !== index) problems.push({ location: at, message: `\`${value}\` is listed twice in the variants of \`${variable}\`` });
+        else if (variable === 'MLRUN_PYTHON_VERSION' && !/^\d+\.\d+(\.\d+)?$/.test(value)) {
+          problems.push({
+            location: at,
+            message: `\`${value}\` is not a python version (MAJOR.MINOR, like 3.11): its images could not be told apart by their tags`,
+          });
+        } else {
+          // Two values one name stands for (`3.9` and `3.9.18` are both py39; `a b` and `a-b` both a-b): one tag for two builds.
+          const label = variantLabel(variable, value);
+          const twin = values.slice(0, index).find((other) => variantLabel(variable, other) === label);
+          if (twin !== undefined)
+            problems.push({
+              location: at,
+              message: `\`${value}\` and \`${twin}\` in the variants of \`${variable}\` would both be named \`${label}\`; keep one`,
+            });
+        }
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * `NAME: null` switches off a test the image inherits (from the image it extends, or an image it is built on): a name
+ * none of them declares is a mistake (a misspelling), reported with the names it could mean.
+ */
+function checkSwitchedOffTests(manifest: ParsedManifest, data: Manifest, images: ReadonlyMap<string, InheritedImage>, graph: FamilyGraph): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  for (const [name, spec] of Object.entries(data.images)) {
+    const image = images.get(name);
+    if (!image) continue;
+    const extended = image.extends === undefined ? undefined : images.get(image.extends);
+    const parent = graph.parentOf(name);
+    const inherited = new Set([
+      ...Object.entries(extended?.spec.tests ?? {})
+        .filter(([, test]) => test !== null)
+        .map(([test]) => test),
+      ...(parent === undefined ? [] : graph.testsOf(parent).map((test) => test.name)),
+    ]);
+    for (const [test, params] of Object.entries(spec.tests ?? {})) {
+      if (params !== null || inherited.has(test)) continue;
+      problems.push({
+        location: manifest.locate(['images', name, 'tests', test], 'key'),
+        message: `image \`${name}\`: \`${test}: null\` switches off a test it does not inherit${didYouMean(test, [...inherited])}`,
+      });
+    }
+  }
+  return problems;
+}
+
 /** `source:` names a source of `sources:`, and an image has a source or a context, not both. */
 function checkSources(manifest: ParsedManifest, data: Manifest, images: ReadonlyMap<string, InheritedImage>): Diagnostic[] {
   const problems: Diagnostic[] = [];
@@ -141,6 +218,14 @@ function checkSources(manifest: ParsedManifest, data: Manifest, images: Readonly
         message: `source \`${name}\`: \`${source.variable}\` is not a declared variable: declare it under \`variables:\``,
       });
     }
+    source.holds.forEach((path, index) => {
+      if (!isContextPath(path.replace(/\/$/, ''))) {
+        problems.push({
+          location: manifest.locate(['sources', name, 'holds', index]),
+          message: `source \`${name}\`: \`${path}\` must be a path in the checkout, relative to its root, without ..`,
+        });
+      }
+    });
     for (const [variable, fact] of Object.entries(source.facts ?? {})) {
       const at = ['sources', name, 'facts', variable];
       if (!isDeclared(variable)) {
@@ -204,7 +289,10 @@ function resolveImages(manifest: ParsedManifest, data: Manifest, { schema, layer
 export function loadFamily(inputs: FamilyInputs): Family {
   const { source, schema, env, overrides, checkout = {} } = inputs;
   const manifest = parseManifest(source);
+  // A misspelt top-level key (`variabels:`) is the cause of what would be reported next (undeclared variables): it first.
+  const misspelt = unknownTopLevelKeys(manifest);
   const unknownOverrides = checkOverrides(Object.keys(declaredVariables(manifest.data)), overrides);
+  if (unknownOverrides && misspelt.length > 0) fail(misspelt);
   if (unknownOverrides) throw new UsageError(unknownOverrides);
   const textProblems = checkControlCharacters(manifest);
   if (manifest.data === null || typeof manifest.data !== 'object' || Array.isArray(manifest.data)) fail(textProblems, checkShape(manifest, schema));
@@ -222,7 +310,7 @@ export function loadFamily(inputs: FamilyInputs): Family {
   if (textProblems.length + valueProblems.length > 0) fail(textProblems, valueProblems);
 
   const buildArgs = buildArgVariables(manifest, defaults);
-  if (buildArgs.problems.length > 0) fail(buildArgs.problems);
+  if (buildArgs.problems.length > 0) fail(misspelt, buildArgs.problems);
   // The shape is checked after interpolation, so `${PORT}` may stand where the schema wants a port.
   const interpolated = interpolate(manifest, values, {
     layerAccepts: acceptsReleaseVariable,
@@ -234,7 +322,7 @@ export function loadFamily(inputs: FamilyInputs): Family {
 
   const data = interpolated.data as Manifest;
   const { images, order, problems } = resolveImages(manifest, data, inputs, values);
-  problems.push(...checkSources(manifest, data, images));
+  problems.push(...checkSources(manifest, data, images), ...checkVariantValues(manifest, data));
   const references = new Map<string, string>();
   const namingProblems: Diagnostic[] = [];
   const naming = namingValues(values);
@@ -244,6 +332,9 @@ export function loadFamily(inputs: FamilyInputs): Family {
     else namingProblems.push({ location: variables.location(reference.variable), message: `${variables.origin(reference.variable)}: ${reference.problem}` });
   }
   if (problems.length + namingProblems.length > 0) fail(problems, namingProblems);
+  const graph = familyGraph(images, order);
+  const testProblems = checkSwitchedOffTests(manifest, data, images, graph);
+  if (testProblems.length > 0) fail(testProblems);
 
   return {
     manifest,
@@ -252,7 +343,7 @@ export function loadFamily(inputs: FamilyInputs): Family {
     images,
     order,
     references,
-    graph: familyGraph(images, order),
+    graph,
     buildArgs: buildArgs.names,
     variants: data.variants ?? {},
     sources: data.sources ?? {},

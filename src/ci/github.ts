@@ -5,6 +5,7 @@
  * sets up BuildKit, logs in to the registry from secrets, shares a registry cache, and pushes on tags and main only.
  */
 import { stringify } from 'yaml';
+import { UsageError } from '../errors.js';
 import type { FamilySet, Unit } from '../family/variants.js';
 import type { SourceSpec } from '../manifest/types.js';
 import { GENERATED_MARKER } from '../render/dockerfile.js';
@@ -22,6 +23,26 @@ export function jobIdOf(image: string): string {
   return /^[A-Za-z_]/.test(id) ? id : `image-${id}`;
 }
 
+/**
+ * Text from the manifest that lands in the workflow. GitHub evaluates `${{ … }}` wherever it stands (a matrix value, a
+ * `run:` script), so a value holding one would run as an expression (`${{ github.token }}` would hand the token to a
+ * build argument): such text is refused, never escaped.
+ */
+function literal(text: string, what: string): string {
+  if (text.includes('${{')) {
+    throw new UsageError(
+      `${what} \`${text}\` holds \`\${{\`, which GitHub Actions would evaluate as an expression; the workflow cannot hold it: change the value`,
+    );
+  }
+  return text;
+}
+
+/** A word of a `run:` script: single-quoted unless plain (and never an expression). */
+function shellArgument(text: string, what: string): string {
+  literal(text, what);
+  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 const PUSH = "${{ github.event_name == 'push' && (github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/')) }}";
 
 /** `https://github.com/mlrun/ui.git#v1.7.2` → `mlrun/ui` at `v1.7.2`. */
@@ -33,10 +54,11 @@ function githubRepository(url: string): { repository: string; ref?: string } | u
 
 /** The checkout of a source: its git URL's repository, else the repository variables `<VARIABLE>_REPOSITORY` and `_REF`. */
 function sourceCheckout(name: string, source: SourceSpec) {
-  const fromGit = source.git ? githubRepository(source.git) : undefined;
+  const fromGit = source.git ? githubRepository(literal(source.git, `the git URL of source \`${name}\``)) : undefined;
   const repository = fromGit?.repository ?? `\${{ vars.${source.variable}_REPOSITORY }}`;
   const ref = fromGit?.ref ?? `\${{ vars.${source.variable}_REF }}`;
-  return { name: `Check out the ${name} source`, uses: 'actions/checkout@v4', with: { repository, ref, path: `.sources/${name}` } };
+  const path = `.sources/${literal(name, 'the source name')}`;
+  return { name: `Check out the ${name} source`, uses: 'actions/checkout@v4', with: { repository, ref, path } };
 }
 
 function commonSteps(set: FamilySet, images: readonly string[]) {
@@ -62,7 +84,7 @@ function commonSteps(set: FamilySet, images: readonly string[]) {
 }
 
 function sourceEnv(set: FamilySet): Record<string, string> {
-  return Object.fromEntries(Object.entries(set.family.sources).map(([name, source]) => [source.variable, `.sources/${name}`]));
+  return Object.fromEntries(Object.entries(set.family.sources).map(([name, source]) => [source.variable, `.sources/${literal(name, 'the source name')}`]));
 }
 
 /**
@@ -74,12 +96,14 @@ function matrixOf(units: readonly Unit[]): Record<string, string>[] | undefined 
   const distinct = [...new Map(rows.map((row) => [JSON.stringify(row), row])).values()];
   const varying = Object.keys(distinct[0] ?? {}).filter((variable) => new Set(distinct.map((row) => row[variable])).size > 1);
   if (varying.length === 0) return undefined;
-  return distinct.map((row) => Object.fromEntries(varying.map((variable) => [variable, row[variable]!])));
+  return distinct.map((row) =>
+    Object.fromEntries(varying.map((variable) => [variable, literal(row[variable]!, `the value of the variant variable ${variable}`)])),
+  );
 }
 
 // The shared cache is written (and read) only by runs that logged in: those that push.
 const buildCommand = (manifest: string, args: string) =>
-  `npx --no-install mlrun-images build -f ${manifest} ${args} $([ "$PUSH" = true ] && echo --push \${MLRUN_IMAGES_CACHE:+--cache-to "$MLRUN_IMAGES_CACHE"})`.replace(
+  `npx --no-install mlrun-images build -f ${shellArgument(manifest, 'the manifest path')} ${args} $([ "$PUSH" = true ] && echo --push \${MLRUN_IMAGES_CACHE:+--cache-to "$MLRUN_IMAGES_CACHE"})`.replace(
     / {2,}/g,
     ' ',
   );
@@ -110,7 +134,7 @@ export function githubWorkflow(set: FamilySet, { bake, manifest }: WorkflowOptio
           {
             name: `Build ${image}`,
             // Pushed runs build on the parent its job pushed; the others build the parent again, from the shared cache.
-            run: `if [ "$PUSH" = true ]; then deps=--no-deps; fi\n${buildCommand(manifest, `${image} $deps`)}`,
+            run: `if [ "$PUSH" = true ]; then deps=--no-deps; fi\n${buildCommand(manifest, `${shellArgument(image, 'the image name')} $deps`)}`,
           },
         ],
       };

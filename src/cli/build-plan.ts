@@ -2,7 +2,6 @@
  * What `build`, `bake`, `status` and `list --changed-since` share: the build's flags from the command line, the sources,
  * the plan, and each image's input digest.
  */
-import { resolve } from 'node:path';
 import type { ProcessRunner } from '../engines/process.js';
 import { UsageError } from '../errors.js';
 import type { FamilySet } from '../family/variants.js';
@@ -14,7 +13,7 @@ import { INPUTS_LABEL, type InputsOf } from '../scheduler/inputs.js';
 import { type BuildPlan, planBuild } from '../scheduler/plan.js';
 import { inputsOfPlan } from './inputs.js';
 import { flagOption, type Invocation, listOption, stringOption } from './invocation.js';
-import { baseRegistryOf, type CliIo } from './project.js';
+import { baseRegistryOf, type CliIo, registryTimeoutOf } from './project.js';
 import { checkCheckouts, contextOf, type ResolvedSource, resolveSources } from './sources.js';
 
 export interface BuildFlags {
@@ -34,6 +33,7 @@ export interface BuildFlags {
   baseRegistry?: string;
   /** Run each image's tests after it is built, before it is pushed. */
   test: boolean;
+  /** `--json` and `--junit` as given (`-` is standard output); checked by the command against the run's inputs. */
   json?: string;
   junit?: string;
   dryRun: boolean;
@@ -43,6 +43,8 @@ export interface BuildFlags {
   changedSince?: string;
   /** Digests of external bases (images.lock.yaml). */
   lock?: Lock;
+  /** How long one registry request may take (`--registry-timeout`), in milliseconds. */
+  registryTimeoutMs?: number;
 }
 
 export async function gitRevision(folder: string, runner: ProcessRunner): Promise<{ revision?: string; source?: string }> {
@@ -131,7 +133,7 @@ export function inputsFor(
     ]),
   );
   const plan = planOf(set, all, folder, { ...io, env: {} }, { sources, files, dockerfileOf: () => '', registryCache: false });
-  return inputsOfPlan(plan, files, set.family, builtOn);
+  return inputsOfPlan(plan, files, set.family, builtOn, (message) => io.stderr.write(`mlrun-images: warning: ${message}\n`));
 }
 
 /** The build's flags from the command line. */
@@ -144,6 +146,7 @@ export function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
   const cacheTo = stringOption(invocation, 'cache-to');
   const builder = stringOption(invocation, 'builder');
   const changedSince = stringOption(invocation, 'changed-since');
+  const registryTimeoutMs = registryTimeoutOf(invocation, io.env);
   return {
     images: invocation.operands,
     ...(engine !== undefined ? { engine } : {}),
@@ -157,11 +160,12 @@ export function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
     ...(builder !== undefined ? { builder } : {}),
     ...(baseRegistry ? { baseRegistry } : {}),
     test: flagOption(invocation, 'test'),
-    ...(json !== undefined ? { json: resolve(io.cwd, json) } : {}),
-    ...(junit !== undefined ? { junit: resolve(io.cwd, junit) } : {}),
+    ...(json !== undefined ? { json } : {}),
+    ...(junit !== undefined ? { junit } : {}),
     dryRun: flagOption(invocation, 'dry-run'),
     force: flagOption(invocation, 'force'),
     ...(changedSince !== undefined ? { changedSince } : {}),
+    ...(registryTimeoutMs !== undefined ? { registryTimeoutMs } : {}),
   };
 }
 

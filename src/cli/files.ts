@@ -3,12 +3,13 @@
  * place otherwise), and what it writes goes to one checked output folder, replacing only files it wrote itself.
  */
 import { GENERATED_MARKER } from '../render/dockerfile.js';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, MlrunImagesError } from '../errors.js';
 import type { TemplateSources } from '../render/templates.js';
+import { outputTarget, type RunInputs, writeFileWhole } from './output.js';
 
 /** The package's own folder (its templates are the defaults): the nearest folder above this module with a package.json. */
 function packageRoot(): string {
@@ -243,10 +244,20 @@ export async function writeOutput(folder: string, differences: readonly OutputDi
   const targets = differences.map((difference) => ({ ...difference, target: insideFolder(folder, difference.path) }));
   // Into a folder not made yet, each file's folder is made before it is written (not after a failed write).
   const folders = existsSync(folder) ? 'maybe' : 'missing';
-  await inBatches(
-    targets.filter(({ after }) => after !== undefined),
-    ({ target, after }) => writeWhole(target, after!, folders),
-  );
+  const writes = targets.filter(({ after }) => after !== undefined);
+  let written = 0;
+  try {
+    await inBatches(writes, ({ target, path, after }) => {
+      writeWhole(target, after!, folders, `${shown}/${path}`);
+      written++;
+    });
+  } catch (error) {
+    if (!(error instanceof MlrunImagesError)) throw error;
+    // Each file is whole, old or new: say how far it got, so that a second run after freeing space finishes it.
+    throw new MlrunImagesError(
+      `${error.message}; ${written} of the ${writes.length} changed file(s) in ${shown}/ were written, the others are as they were: run it again once that is mended`,
+    );
+  }
   for (const { target, after } of targets) {
     if (after !== undefined) continue;
     await rm(target, { force: true });
@@ -263,34 +274,34 @@ async function removeEmptyParents(folder: string, directory: string): Promise<vo
 }
 
 /**
- * Write one file this tool owns (a bake file, a workflow): made with its folders, written whole through a temporary
- * file, and only over a file that `isOurs` recognises as one this tool wrote. Returns whether the text changed.
+ * Write one file this tool owns (a bake file, a workflow): only into a new path or over a regular file that `isOurs`
+ * recognises as one this tool wrote, never over an input of the run; made with its folders, written whole. Returns
+ * whether the text changed.
  */
-export async function writeOwnFile(path: string, text: string, isOurs: (existing: string) => boolean, shown: string): Promise<boolean> {
+export async function writeOwnFile(
+  option: string,
+  target: string,
+  text: string,
+  { isOurs, cwd, inputs }: { isOurs: (existing: string) => boolean; cwd: string; inputs: RunInputs },
+): Promise<{ changed: boolean; shown: string }> {
+  const checked = outputTarget(option, target, cwd, inputs, { stdout: false });
+  if (checked.kind !== 'file') throw new MlrunImagesError(`${option}: expected a file`);
+  const { path, shown } = checked;
   await checkOutputFolder(dirname(path), shown);
-  const before = readIfExists(path);
-  if (before === text) return false;
+  const before = readTextFile(path, shown, 'ok');
+  if (before === text) return { changed: false, shown };
   if (before !== undefined && !isOurs(before)) {
     throw new MlrunImagesError(`refusing to replace ${shown}: not written by mlrun-images; move it away or choose another file with -o`);
   }
-  writeWhole(path, text);
-  return true;
+  writeWhole(path, text, 'maybe', shown);
+  return { changed: true, shown };
 }
 
 /**
- * Write a file whole: its folders made, the text into a temporary file renamed into place (never half written). A
- * folder known to be `missing` is made first; otherwise only when the first write finds it missing.
+ * Write a file whole (see writeFileWhole): its folders made. A folder known to be `missing` is made first; otherwise
+ * only when the first write finds it missing.
  */
-function writeWhole(path: string, text: string, folder: 'maybe' | 'missing' = 'maybe'): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  if (folder === 'missing') makeFolder(resolve(dirname(path)));
-  try {
-    writeFileSync(temporary, text);
-  } catch (error) {
-    // The folder usually exists: it is made only when the first write finds it missing.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    makeFolder(resolve(dirname(path)));
-    writeFileSync(temporary, text);
-  }
-  renameSync(temporary, path);
+function writeWhole(path: string, text: string, folder: 'maybe' | 'missing' = 'maybe', shown = path): void {
+  if (folder === 'missing' || !existsSync(dirname(path))) makeFolder(resolve(dirname(path)));
+  writeFileWhole(path, text, shown);
 }

@@ -15,7 +15,7 @@ import type { GeneratedFiles } from '../pipeline.js';
 import { dockerConfigPath, RegistryError, readDockerConfig, registryLabels } from '../registry/client.js';
 import { INPUTS_LABEL, type ImageInputs, type InputsOf, inputChanges, planInputs } from '../scheduler/inputs.js';
 import type { BuildPlan } from '../scheduler/plan.js';
-import { contextFileDigests } from './context-files.js';
+import { contextFiles } from './context-files.js';
 import type { CliIo } from './project.js';
 import { runnerOf, workFolder } from './run-plan.js';
 import { isGitContext } from './sources.js';
@@ -25,7 +25,13 @@ import { isGitContext } from './sources.js';
  * copies nothing from its context reads none of it; one that copies `.` reads all of it but what the context's own
  * `.dockerignore` leaves out; else exactly what its generated `Dockerfile.dockerignore` keeps.
  */
-export function inputsOfPlan(plan: BuildPlan, files: GeneratedFiles, family: Family, builtOn?: (parent: string) => string | undefined): Map<string, InputsOf> {
+export function inputsOfPlan(
+  plan: BuildPlan,
+  files: GeneratedFiles,
+  family: Family,
+  builtOn?: (parent: string) => string | undefined,
+  warn: (message: string) => void = () => {},
+): Map<string, InputsOf> {
   const contexts = new Map<string, Record<string, string>>();
   return planInputs(plan.steps, {
     ...(builtOn ? { builtOn } : {}),
@@ -36,7 +42,14 @@ export function inputsOfPlan(plan: BuildPlan, files: GeneratedFiles, family: Fam
       const ignore = files.get(`${step.image}/Dockerfile.dockerignore`);
       // Images built from one checkout (and an image's variants) share its files: each is read once.
       const key = `${step.context}\0${ignore ?? ''}`;
-      if (!contexts.has(key)) contexts.set(key, contextFileDigests(step.context, ignore));
+      if (!contexts.has(key)) {
+        const found = contextFiles(step.context, ignore);
+        // An image that copies its whole context, and a .dockerignore that leaves nothing of it: surely not meant.
+        if (found.allIgnored && ignore === undefined) {
+          warn(`the build context ${step.context} of \`${step.image}\` has files, and its .dockerignore leaves none of them to the build`);
+        }
+        contexts.set(key, found.digests);
+      }
       return contexts.get(key)!;
     },
   });
@@ -84,6 +97,7 @@ export async function registryInputLabels(
   references: readonly string[],
   io: CliIo,
   onProblem: (reference: string, problem: string) => void = () => {},
+  timeoutMs?: number,
 ): Promise<Found> {
   let dockerConfig: ReturnType<typeof readDockerConfig> | undefined;
   try {
@@ -97,7 +111,7 @@ export async function registryInputLabels(
     references.map(async (reference) => {
       let labels: Record<string, string> | undefined;
       try {
-        labels = await registryLabels(reference, dockerConfig ? { dockerConfig } : {});
+        labels = await registryLabels(reference, { ...(dockerConfig ? { dockerConfig } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       } catch (error) {
         if (!(error instanceof RegistryError)) throw error;
         onProblem(reference, error.message);
@@ -125,6 +139,7 @@ export function freshnessOf(wanted: InputsOf, found: string | undefined, folder:
 /** The checkout's top folder, when the manifest is in a git checkout. */
 async function gitRoot(folder: string, io: CliIo): Promise<string | undefined> {
   const result = await runnerOf(io).run({ command: 'git', args: ['rev-parse', '--show-toplevel'], cwd: folder });
+  if (result.exitCode !== 0 && /\bENOENT\b/.test(result.output) && /spawn git|git ENOENT|not found/.test(result.output)) return 'no git';
   return result.exitCode === 0 ? result.output.trim() : undefined;
 }
 
@@ -134,6 +149,7 @@ async function gitRoot(folder: string, io: CliIo): Promise<string | undefined> {
  */
 export async function checkoutAt(ref: string, folder: string, io: CliIo): Promise<{ root: string; copy: string; release(): void }> {
   const root = await gitRoot(folder, io);
+  if (root === 'no git') throw new UsageError(`--changed-since ${ref}: git is not installed (not on PATH); it is what reads the commit`);
   if (root === undefined) throw new UsageError(`--changed-since ${ref}: ${folder} is not in a git checkout`);
   const runner = runnerOf(io);
   const verified = await runner.run({ command: 'git', args: ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd: root });

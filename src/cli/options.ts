@@ -155,6 +155,16 @@ export const OPTIONS = [
     doc: "prefix every external `base` (and stage base) with PREFIX, as MLRun's vendor registry does: `--base-registry mirror.local:5000` builds `python:3.9-slim` from `mirror.local:5000/python:3.9-slim`. Default: `MLRUN_BASE_REGISTRY`. This is how air-gapped sites build",
   },
   {
+    name: 'registry-timeout',
+    type: 'string',
+    value: 'SECONDS',
+    commands: ['build', 'lock', 'status'],
+    env: 'MLRUN_IMAGES_REGISTRY_TIMEOUT',
+    default: '30',
+    help: 'give up on a registry request after SECONDS (default: MLRUN_IMAGES_REGISTRY_TIMEOUT, else 30)',
+    doc: 'how long one request to a registry (a manifest, a token) may take before it is given up, in seconds: a registry that answers slowly or never is reported, naming it. Default: `MLRUN_IMAGES_REGISTRY_TIMEOUT`, else 30',
+  },
+  {
     name: 'json',
     type: 'string',
     value: 'FILE',

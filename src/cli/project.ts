@@ -8,6 +8,7 @@ import { requireLocked } from '../lock/bases.js';
 import { LOCK_FILE, type LockFile, parseLock } from '../lock/lockfile.js';
 import { loadFamily } from '../pipeline.js';
 import type { CheckoutValue } from '../manifest/variables.js';
+import { UsageError } from '../errors.js';
 import { layerKindsOf, type TemplateSources } from '../render/templates.js';
 import { readManifestText, readTemplates, readTextFile } from './files.js';
 import { flagOption, type Invocation, stringOption } from './invocation.js';
@@ -99,4 +100,15 @@ export function lockFor(invocation: Invocation, family: Family): LockFile | unde
 /** The mirror for external bases: --base-registry, else MLRUN_BASE_REGISTRY (build and lock read it alike). */
 export function baseRegistryOf(invocation: Invocation, env: CliIo['env']): string | undefined {
   return stringOption(invocation, 'base-registry') ?? (env.MLRUN_BASE_REGISTRY || undefined);
+}
+
+/** `--registry-timeout SECONDS` (or MLRUN_IMAGES_REGISTRY_TIMEOUT), as milliseconds; undefined: the client's default. */
+export function registryTimeoutOf(invocation: Invocation, env: CliIo['env']): number | undefined {
+  const text = stringOption(invocation, 'registry-timeout') ?? (env.MLRUN_IMAGES_REGISTRY_TIMEOUT || undefined);
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) {
+    throw new UsageError(`--registry-timeout expects seconds from 0.1 to 3600, got \`${text}\``);
+  }
+  return seconds * 1000;
 }

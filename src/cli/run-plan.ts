@@ -1,16 +1,17 @@
 /** Running a plan on the engine, for `build` and `test`: logs, live progress, the summary and the reports. */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { detectEngine, type EngineOptions, engineModule } from '../engines/index.js';
 import { execaRunner, type ProcessRunner } from '../engines/process.js';
-import { MlrunImagesError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { BuildPlan } from '../scheduler/plan.js';
 import { formatSummary, plainReporter, terminalReporter } from '../scheduler/progress.js';
 import { jsonSummary, junitXml } from '../scheduler/reports.js';
 import { type BuildLog, type ImageResult, type ImageStatus, runBuild } from '../scheduler/run.js';
 import type { CliIo } from './project.js';
+import { type OutputTarget, writeTo } from './output.js';
 
 /** The working folder beside the manifest (git-ignored): rendered Dockerfiles, logs, digests. */
 export function workFolder(folder: string): string {
@@ -54,15 +55,6 @@ function fileLog(path: string, shownAs: string): BuildLog {
   };
 }
 
-function writeReport(option: string, path: string, text: string): void {
-  try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
-    writeFileSync(path, text);
-  } catch (error) {
-    throw new MlrunImagesError(`${option} ${path}: ${(error as Error).message}`);
-  }
-}
-
 export interface PlanRun {
   plan: BuildPlan;
   engine: Engine;
@@ -73,8 +65,9 @@ export interface PlanRun {
   headline: string;
   /** The statuses an image ends in when all went well. */
   success: readonly ImageStatus[];
-  json?: string;
-  junit?: string;
+  /** Where the summaries go (checked before the run): a file, or standard output. */
+  json?: OutputTarget;
+  junit?: OutputTarget;
 }
 
 /** Run the plan on the engine; the exit code (0 all well, 1 an image failed, 130 interrupted). */
@@ -85,8 +78,10 @@ export async function runPlan({ plan, engine, concurrency, folder, headline, suc
   mkdirSync(join(work, 'digests'), { recursive: true });
   io.startsProcesses?.();
   const now = () => Date.now();
-  const reporter = io.stdout.isTTY ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(io.stdout, now);
-  io.stdout.write(`${headline}\n`);
+  // A summary on standard output keeps it for itself: the progress goes to standard error then.
+  const human = json?.kind === 'stdout' || junit?.kind === 'stdout' ? io.stderr : io.stdout;
+  const reporter = io.stdout.isTTY && human === io.stdout ? terminalReporter(io.stdout, now, () => io.stdout.columns || 100) : plainReporter(human, now);
+  human.write(`${headline}\n`);
   const results: ImageResult[] = await runBuild(plan, {
     engine,
     runner: runnerOf(io),
@@ -107,9 +102,9 @@ export async function runPlan({ plan, engine, concurrency, folder, headline, suc
     now,
   });
   reporter.close();
-  io.stdout.write(`\n${formatSummary(results)}`);
-  if (json) writeReport('--json', json, jsonSummary(results));
-  if (junit) writeReport('--junit', junit, junitXml(results));
+  human.write(`\n${formatSummary(results)}`);
+  if (json) writeTo(json, jsonSummary(results), io.stdout);
+  if (junit) writeTo(junit, junitXml(results), io.stdout);
   if (signal.aborted) return 130;
   return results.every((result) => success.includes(result.status)) ? 0 : 1;
 }

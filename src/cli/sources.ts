@@ -5,13 +5,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ManifestError, UsageError } from '../errors.js';
 import { type CheckoutFacts, type CheckoutReader, missingCheckoutPaths, pathFacts, readCheckoutFacts } from '../family/checkout.js';
 import type { Family } from '../family/family.js';
 import type { SourceSpec } from '../manifest/types.js';
-import { ignoreMatcher, patternsOf } from './context-files.js';
-import { pathInside, readTextFile } from './files.js';
+import { contextRootProblem, ignoreMatcher, patternsOf } from './context-files.js';
+import { PACKAGE_ROOT, pathInside, readTextFile } from './files.js';
+import { isRegularFile, type RunInputs, runInputs } from './output.js';
+import { LOCK_FILE } from '../lock/lockfile.js';
+import { contextPathsOf } from '../layers/index.js';
+import { layersOfImage } from '../family/inherit.js';
 
 /** A source as this run finds it: a checkout folder, or a git URL the engine fetches. */
 export type ResolvedSource = { folder: string } | { git: string };
@@ -30,6 +34,8 @@ export function resolveSource(name: string, source: SourceSpec, value: string, c
   const shown = (folder: string) => relative(cwd, folder) || '.';
   if (value !== '') {
     const folder = resolve(cwd, value);
+    const problem = existsSync(folder) ? contextRootProblem(realpathSync(folder)) : undefined;
+    if (problem) throw new UsageError(`${source.variable}=${value}: ${shown(folder)} cannot be the ${name} checkout: ${problem}`);
     if (!existsSync(folder) || !statSync(folder).isDirectory()) {
       throw new UsageError(
         `${source.variable}=${value}: no such folder; set ${source.variable} to the ${name} checkout (a folder with ${source.holds.join(', ')})`,
@@ -169,4 +175,38 @@ export function checkCheckouts(family: Family, images: readonly string[], source
   const paths = pathFacts(family, checkoutFactsOf(family, cwd).values).filter((fact) => readers.has(fact.source));
   const problems = missingCheckoutPaths(family, images, readers, paths);
   if (problems.length > 0) throw new ManifestError(problems);
+}
+
+/**
+ * The files a run reads, which no output may replace: the manifest, the lock file, the templates, generated/, what each
+ * image copies from its build context, and the files the checkouts' facts are read from.
+ */
+export function inputsOfRun(family: Family, { manifestPath, outDir }: { manifestPath: string; outDir?: string }, cwd: string): RunInputs {
+  const folder = dirname(manifestPath);
+  const files = [manifestPath, join(folder, LOCK_FILE)];
+  const folders = [join(folder, 'templates'), join(PACKAGE_ROOT, 'templates'), join(folder, 'generated'), ...(outDir ? [outDir] : [])];
+  const checkouts = new Map<string, string>();
+  for (const [name, source] of Object.entries(family.sources)) {
+    try {
+      const found = factsCheckout(name, source, family.values[source.variable] ?? '', cwd);
+      if (found) checkouts.set(name, found);
+    } catch {
+      // A source that is nowhere holds no input here; build and lint say so.
+    }
+    const checkout = checkouts.get(name);
+    if (!checkout) continue;
+    for (const fact of Object.values(source.facts ?? {})) if ('file' in fact) files.push(join(checkout, fact.file));
+    if (source.matrix) files.push(join(checkout, source.matrix));
+  }
+  for (const image of family.order) {
+    const { source, context } = family.graph.image(image).spec;
+    const root = source === undefined ? resolve(folder, context ?? '.') : checkouts.get(source);
+    if (root === undefined) continue;
+    for (const path of contextPathsOf(layersOfImage(family.images.get(image)!))) {
+      if (path === '' || path === '.' || /[*?[]/.test(path)) continue;
+      const input = join(root, path);
+      (isRegularFile(input) ? files : folders).push(input);
+    }
+  }
+  return runInputs(files, folders);
 }

@@ -7,7 +7,8 @@ export function buildahEngine(): Engine {
     name: 'buildah',
     label: 'buildah',
     capabilities: { localImageStore: true, pushesWhileBuilding: false, buildsGraphs: false, runsContainers: false, exportsCache: false },
-    buildCommand: (request: BuildRequest): Command => ({ command: 'buildah', args: ['build', '--layers', ...ociBuildArgs(request)] }),
+    // --force-rm: a failing step's working container is removed too (buildah keeps it by default).
+    buildCommand: (request: BuildRequest): Command => ({ command: 'buildah', args: ['build', '--layers', '--force-rm', ...ociBuildArgs(request)] }),
     imageIdCommand: (reference) => ({ command: 'buildah', args: ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', reference] }),
     // buildah inspects one image a call: one shell runs them all, printing the lines docker and podman print.
     labelCommand: (references, label) => ({

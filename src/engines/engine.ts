@@ -143,6 +143,52 @@ export function stepFromOutput(line: string): string | undefined {
   return undefined;
 }
 
+/** The step of a build that failed, as the engine's own output says: its instruction and its exit code. */
+export interface FailedStep {
+  instruction?: string;
+  exitCode?: number;
+}
+
+/**
+ * Reads a build's output, line by line, for the step that failed: BuildKit's `#8 [3/3] RUN exit 7` … `#8 ERROR: process
+ * "/bin/sh -c exit 7" did not complete successfully: exit code: 7`; the classic builder's `Step 3/3 : RUN exit 7` …
+ * `returned a non-zero code: 7`; buildah's and podman's `building at STEP "RUN exit 7": … exit status 7`.
+ */
+export function failedStepReader(): { read(line: string): void; failed(): FailedStep | undefined } {
+  const vertices = new Map<string, string>();
+  let current: string | undefined;
+  let failed: FailedStep | undefined;
+  return {
+    read(line) {
+      const vertex = /^#(\d+) \[(?:[\w.-]+ )?\d+\/\d+\] (.*)$/.exec(line);
+      if (vertex) vertices.set(vertex[1]!, vertex[2]!);
+      const step = stepFromOutput(line);
+      if (step) current = step.replace(/^\d+\/\d+ /, '');
+      const buildkit = /^(?:#(\d+) )?ERROR:? .*did not complete successfully: exit code: (\d+)/.exec(line);
+      if (buildkit && !failed) {
+        failed = {
+          exitCode: Number(buildkit[2]),
+          ...(buildkit[1] && vertices.has(buildkit[1]) ? { instruction: vertices.get(buildkit[1])! } : current ? { instruction: current } : {}),
+        };
+      }
+      const classic = /returned a non-zero code: (\d+)/.exec(line);
+      if (classic && !failed) failed = { exitCode: Number(classic[1]), ...(current ? { instruction: current } : {}) };
+      const buildah = /building at STEP "(.*)": .*exit status (\d+)/.exec(line);
+      if (buildah && !failed) failed = { instruction: buildah[1]!, exitCode: Number(buildah[2]) };
+    },
+    failed: () => failed,
+  };
+}
+
+/** Why a build command failed, in words: the failing step's own exit code and instruction, or the signal that killed it. */
+export function buildFailureReason(command: Command, result: { exitCode: number; signal?: string }, step: FailedStep | undefined): string {
+  const name = commandName(command);
+  if (result.signal) return `${name} was killed (${result.signal})`;
+  if (step?.exitCode === undefined) return `${name} exited with ${result.exitCode}`;
+  const instruction = step.instruction ? `\`${step.instruction.length > 120 ? `${step.instruction.slice(0, 120)}…` : step.instruction}\`` : 'a step';
+  return `${instruction} exited with ${step.exitCode} (${name} exited with ${result.exitCode})`;
+}
+
 /** What a message calls a command: `docker build`, `docker buildx bake`, `buildah push`. */
 export function commandName({ command, args }: Command): string {
   const words = args[0] === 'buildx' ? args.slice(0, 2) : args.slice(0, 1);

@@ -3,7 +3,7 @@
  * Each image is built once per value of the variant variables it uses: a *unit*. Variant variables are build
  * arguments, so one Dockerfile serves every unit of an image; each unit has its own values, reference and tests.
  */
-import { UsageError } from '../errors.js';
+import { type Diagnostic, ManifestError, UsageError } from '../errors.js';
 import { imageReference, isDevelopmentTag, makefileTag, type NamingValues, namingValues } from '../mlrun/naming.js';
 import { makefileSuffix, mlrunPythons, type PythonBuilds, pythonTagSuffix } from '../mlrun/pythons.js';
 import { didYouMean } from '../suggest.js';
@@ -24,6 +24,8 @@ export interface Unit {
   reference: string;
   /** The naming values the reference was made from (the cache image is named the same way). */
   naming: NamingValues;
+  /** What the tag carries after MLRun's naming: the labels of the variants other than the python (`-cuda12`). */
+  tagExtra: string;
   /** The unit of the image it is built `from`, in the same variant. */
   parent?: string;
 }
@@ -200,7 +202,12 @@ export function loadFamilySet(base: Family, { given, load, checkoutPythons }: Va
       const naming = namingValues(family.values);
       // The suffix is the plan's (images that do not vary by python have none): the Makefile's switch reproduces it.
       naming.INCLUDE_PYTHON_VERSION_SUFFIX = (suffixes.get(variant[PYTHON] ?? '') ?? '') === '' ? '' : '1';
-      const reference = imageReference(image, naming);
+      const tagExtra = varying
+        .filter((variable) => variable !== PYTHON)
+        .map((variable) => `-${variantLabel(variable, variant[variable]!)}`)
+        .join('');
+      const reference = imageReference(image, naming, tagExtra);
+      if (!reference.ok) throw new UsageError(`image \`${image}\` (${describeVariant(variant)}): ${reference.problem}`);
       const parentImage = family.graph.parentOf(image);
       const parent = parentImage === undefined ? undefined : parentUnit(unitsOf.get(parentImage) ?? [], variant, image);
       const unit: Unit = {
@@ -208,14 +215,16 @@ export function loadFamilySet(base: Family, { given, load, checkoutPythons }: Va
         image,
         family,
         variant,
-        reference: reference.ok ? reference.value : family.references.get(image)!,
+        reference: reference.value,
         naming,
+        tagExtra,
         ...(parent ? { parent: parent.id } : {}),
       };
       units.push(unit);
       unitsOf.set(image, [...(unitsOf.get(image) ?? []), unit]);
     }
   }
+  checkDistinct(base, units);
   const byId = new Map(units.map((unit) => [unit.id, unit]));
   const select = (names: readonly string[], { withAncestors = true } = {}): Unit[] => {
     const known = [...base.order, ...byId.keys()];
@@ -231,6 +240,45 @@ export function loadFamilySet(base: Family, { given, load, checkoutPythons }: Va
     return units.filter((unit) => wanted.has(unit.id));
   };
   return { family: base, units, select, notes: [...new Set(notes)] };
+}
+
+const describeVariant = (variant: Readonly<Record<string, string>>) =>
+  Object.entries(variant)
+    .map(([variable, value]) => `${variable}=${value}`)
+    .join(', ') || 'no variant';
+
+/**
+ * Two builds never claim one tag, nor one name: each unit's id and reference are its own, and no unit id is the name of
+ * another image (`build NAME` would build both). Each clash is an error at the variants that make it, naming both.
+ */
+function checkDistinct(family: Family, units: readonly Unit[]): void {
+  const problems: Diagnostic[] = [];
+  const at = (unit: Unit) => {
+    const own = family.graph.image(unit.image).spec.variants;
+    return family.manifest.locate(own === undefined ? ['variants'] : ['images', unit.image, 'variants'], 'key');
+  };
+  const clash = (first: Unit, second: Unit, what: string) =>
+    problems.push({
+      location: at(second),
+      message: `image \`${second.image}\` (${describeVariant(second.variant)}) and ${first.image === second.image ? 'its variant' : `image \`${first.image}\``} (${describeVariant(first.variant)}) ${what}; give each variant a value of its own`,
+    });
+  const byId = new Map<string, Unit>();
+  const byReference = new Map<string, Unit>();
+  for (const unit of units) {
+    const sameId = byId.get(unit.id);
+    if (sameId) clash(sameId, unit, `would both be called \`${unit.id}\``);
+    else if (unit.id !== unit.image && family.order.includes(unit.id)) {
+      problems.push({
+        location: at(unit),
+        message: `image \`${unit.image}\` (${describeVariant(unit.variant)}) would be called \`${unit.id}\`, the name of another image; rename one`,
+      });
+    }
+    const sameReference = byReference.get(unit.reference);
+    if (sameReference) clash(sameReference, unit, `would both be tagged \`${unit.reference}\``);
+    byId.set(unit.id, unit);
+    byReference.set(unit.reference, unit);
+  }
+  if (problems.length > 0) throw new ManifestError(problems);
 }
 
 /** The parent's unit that shares this unit's values of the variables the parent varies by. */

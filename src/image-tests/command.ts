@@ -1,3 +1,4 @@
+import { ENV_NAME } from '../manifest/grammar.js';
 import { firstLines, regexProblems, type TestKind } from './kind.js';
 
 export interface CommandOutcome {
@@ -24,7 +25,7 @@ export const command: TestKind = {
       not_stderr: { type: 'string', description: 'A regular expression the standard error must not match.' },
       user: { type: 'string' },
       env: { $ref: '#/definitions/stringMap' },
-      timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds (default 60).' },
+      timeout: { type: 'number', minimum: 1, maximum: 86400, description: 'Seconds (default 60); 1 to 86400.' },
     },
     required: ['command'],
   },
@@ -33,7 +34,13 @@ export const command: TestKind = {
       '`command` (argv list, or text run with `sh -c`), `exit_code` (default 0), `stdout`, `stderr` (must match), `not_stdout`, `not_stderr` (must not), `user`, `env`, `timeout` (s, default 60)',
     checks: 'runs the command in a container of the image (its entrypoint bypassed); exit code and output',
   },
-  check: (params) => regexProblems(params, MATCHED),
+  check: (params) => [
+    ...regexProblems(params, MATCHED),
+    // `-e NAME=VALUE`: a name holding `=` would set another variable than the one written.
+    ...Object.keys((params.env as Record<string, unknown> | undefined) ?? {})
+      .filter((name) => !ENV_NAME.test(name))
+      .map((name) => ({ param: 'env', message: `\`${name}\` is not an environment variable name (letters, digits and _, not starting with a digit)` })),
+  ],
 };
 
 /** What went wrong with a command test's outcome; empty when it passed. */

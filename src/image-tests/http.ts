@@ -13,7 +13,7 @@ export const http: TestKind = {
       path: { type: 'string', pattern: '^/', description: 'Default /.' },
       status: { type: 'integer', minimum: 100, maximum: 599, description: 'Default 200.' },
       body: { type: 'string', description: 'A regular expression the body must match.' },
-      timeout: { type: 'number', exclusiveMinimum: 0, description: 'Seconds to start and answer (default 60).' },
+      timeout: { type: 'number', minimum: 1, maximum: 86400, description: 'Seconds to start and answer (default 60); 1 to 86400.' },
       command: { $ref: '#/definitions/execForm', description: "Arguments instead of the image's command (its entrypoint stays)." },
     },
     required: ['port'],
@@ -22,7 +22,11 @@ export const http: TestKind = {
     parameters: '`port`, `path` (default `/`), `status` (default 200), `body`, `timeout` (s, default 60), `command`',
     checks: 'starts the image as it runs (port published on 127.0.0.1 only), waits for the port, requests the path',
   },
-  check: (params) => regexProblems(params, ['body']),
+  check: (params) => [
+    ...regexProblems(params, ['body']),
+    // HTTP is spoken over TCP: a UDP port never answers.
+    ...(/\/udp$/.test(String(params.port)) ? [{ param: 'port', message: `port \`${String(params.port)}\` is UDP; an http test asks over TCP` }] : []),
+  ],
 };
 
 /** What went wrong with an http test; empty when it passed. */

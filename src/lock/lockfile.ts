@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { withBuildArgValues } from '../dockerfile/build-args.js';
 import { MlrunImagesError } from '../errors.js';
 
@@ -20,15 +20,31 @@ export interface LockFile {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** A lock holds a line or three per base of a manifest, and a manifest is at most 4 MiB. */
+const MAX_LOCK_CHARACTERS = 4 * 1024 * 1024;
 
 export function parseLock(text: string, file = LOCK_FILE): LockFile {
   const refuse = (problem: string): never => {
     throw new MlrunImagesError(`${file}: ${problem}; run \`mlrun-images lock --update\` to write it anew`);
   };
+  if (text.length > MAX_LOCK_CHARACTERS) refuse(`it is larger than ${MAX_LOCK_CHARACTERS / 1024 / 1024} MiB, as no manifest's lock can be`);
   let data: unknown;
   try {
-    data = parse(text);
+    // yaml's own check for repeated keys is quadratic (a large lock took seconds): repeats are looked for here, in one pass.
+    const document = parseDocument(text, { uniqueKeys: false });
+    if (document.errors.length > 0) throw document.errors[0];
+    const bases = document.get('bases', true);
+    if (isMap(bases)) {
+      const seen = new Set<string>();
+      for (const item of bases.items) {
+        const key = String(isScalar(item.key) ? item.key.value : item.key);
+        if (seen.has(key)) refuse(`\`${key}\` is listed twice under \`bases:\``);
+        seen.add(key);
+      }
+    }
+    data = document.toJS();
   } catch (error) {
+    if (error instanceof MlrunImagesError) throw error;
     refuse(`invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
   const { version, bases = {}, mirror } = (data ?? {}) as { version?: unknown; bases?: unknown; mirror?: unknown };

@@ -71,8 +71,11 @@ export function joinRegistry(registry: string, rest: string): string {
 
 export type Named = { ok: true; value: string } | { ok: false; variable: keyof NamingValues; problem: string };
 
-/** MLRun's tag: the version with `+` turned into `-`, plus `-pyXY` when the suffix is asked for. */
-export function imageTag(values: NamingValues): Named {
+/**
+ * MLRun's tag: the version with `+` turned into `-`, plus `-pyXY` when the suffix is asked for, plus `extra` (the labels
+ * of variants other than the python, `-cuda12`, which MLRun's naming does not know).
+ */
+export function imageTag(values: NamingValues, extra = ''): Named {
   const version = makefileTag(values.MLRUN_VERSION);
   let suffix = '';
   if (values.INCLUDE_PYTHON_VERSION_SUFFIX !== '') {
@@ -86,7 +89,7 @@ export function imageTag(values: NamingValues): Named {
     }
     suffix = `-py${match[1]}${match[2]}`;
   }
-  const tag = `${version}${suffix}`;
+  const tag = `${version}${suffix}${extra}`;
   if (!TAG.test(tag)) {
     return {
       ok: false,
@@ -103,8 +106,8 @@ export function imagePrefix(values: Pick<NamingValues, 'MLRUN_DOCKER_REGISTRY' |
 }
 
 /** The full reference an image of the family is tagged with: `<registry><repo>/<name>:<tag>`. */
-export function imageReference(name: string, values: NamingValues): Named {
-  const tag = imageTag(values);
+export function imageReference(name: string, values: NamingValues, extra = ''): Named {
+  const tag = imageTag(values, extra);
   if (!tag.ok) return tag;
   const reference = `${imagePrefix(values)}/${name}:${tag.value}`;
   const parsed = parseReference(reference);

@@ -66,6 +66,30 @@ const DOCKER_HUB_HOST = 'registry-1.docker.io';
 const DOCKER_HUB_CONFIG_KEY = 'https://index.docker.io/v1/';
 const DOCKER_HUB_CONFIG_HOSTS = new Set(['index.docker.io', 'docker.io', 'registry-1.docker.io']);
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Registries refuse manifests over 4 MiB; no answer this client reads (a manifest, a token, an error) is larger. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** A response's body, read up to `max` bytes; undefined (and the rest left unread) when it is longer. */
+async function boundedBody(response: Response, max: number): Promise<Buffer | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > max) {
+    await response.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  if (response.body === null) return Buffer.alloc(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    total += chunk.value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks);
+}
 const EXCERPT_LENGTH = 200;
 
 /** Where a reference is fetched from, after Docker Hub normalisation. */
@@ -283,9 +307,11 @@ class Resolution {
   private async send(url: string, init: RequestInit, whom: string): Promise<Answer> {
     try {
       const response = await this.fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.timeoutMs) });
-      const body = Buffer.from(await response.arrayBuffer());
+      const body = await boundedBody(response, MAX_ANSWER_BYTES);
+      if (body === undefined) throw this.fail(`${whom} answered with more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, more than any manifest or token holds`);
       return { status: response.status, headers: response.headers, body };
     } catch (error) {
+      if (error instanceof RegistryError) throw error;
       throw this.fail(`cannot reach ${whom}: ${networkProblem(error, this.timeoutMs)}`);
     }
   }

@@ -96,7 +96,8 @@ export async function runImageTests(
   onResult: (result: TestResult) => void = () => {},
 ): Promise<TestResult[]> {
   const results: TestResult[] = [];
-  if (tests.length > 0 && !options.signal.aborted) {
+  // The image must be there even when it declares no test: a test run of an image never built is no pass.
+  if (!options.signal.aborted) {
     await runtime.config(reference, options.signal).catch((error: unknown) => {
       if (!(error instanceof EngineCommandError)) throw error;
       throw new ImageNotThere(`${reference} cannot be tested: ${error.message}; build it first (mlrun-images build --test does both) or pull it`);

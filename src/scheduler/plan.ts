@@ -123,7 +123,11 @@ function phasesOf(options: BuildOptions): Phase[] {
  * given) for the registry: `<registry><repo>/<image>:<tag>-py311`.
  */
 export function cacheImageOf(unit: Unit, tag: string, registry: string | undefined): string {
-  const named = imageReference(unit.image, { ...unit.naming, MLRUN_VERSION: tag, ...(registry !== undefined ? { MLRUN_DOCKER_REGISTRY: registry } : {}) });
+  const named = imageReference(
+    unit.image,
+    { ...unit.naming, MLRUN_VERSION: tag, ...(registry !== undefined ? { MLRUN_DOCKER_REGISTRY: registry } : {}) },
+    unit.tagExtra,
+  );
   if (!named.ok) {
     const variable = named.variable === 'MLRUN_DOCKER_REGISTRY' && registry !== undefined ? 'MLRUN_DOCKER_CACHE_FROM_REGISTRY' : 'MLRUN_DOCKER_CACHE_FROM_TAG';
     throw new UsageError(`${variable}: the cache image ${named.problem.replace(/^`[^`]*` is/, 'is')}`);

@@ -1,4 +1,5 @@
 /** What a run leaves for machines: the `--json` summary and the `--junit` XML that CI systems read. Pure. */
+import { XMLBuilder } from 'fast-xml-parser';
 import type { ImageResult } from './run.js';
 
 /** The `--json` summary: per image its reference, status, times, id, digest, log and test results. */
@@ -31,11 +32,9 @@ export function jsonSummary(results: readonly ImageResult[]): string {
   return `${JSON.stringify({ images }, null, 2)}\n`;
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-/** Text as XML holds it: the five entities escaped, characters XML cannot hold replaced. */
-function xml(text: string): string {
-  // Control characters are what XML 1.0 cannot hold.
-  return text.replace(/[&<>"']/g, (char) => ENTITIES[char]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
+/** Characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/FFFF), replaced; the serializer escapes the rest. */
+function xmlText(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 const secondsOf = (ms: number) => (Math.round(ms) / 1000).toFixed(3);
 
@@ -45,24 +44,39 @@ export function junitXml(results: readonly ImageResult[]): string {
   const all = tested.flatMap((result) => result.tests!);
   const count = (status: string, list = all) => list.filter((test) => test.status === status).length;
   const total = (list: readonly { durationMs: number }[]) => secondsOf(list.reduce((sum, test) => sum + test.durationMs, 0));
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  lines.push(`<testsuites name="mlrun-images" tests="${all.length}" failures="${count('failed')}" skipped="${count('not run')}" time="${total(all)}">`);
-  for (const result of tested) {
-    const tests = result.tests!;
-    lines.push(
-      `  <testsuite name="${xml(result.name)}" tests="${tests.length}" failures="${count('failed', tests)}" errors="0" skipped="${count('not run', tests)}" time="${total(tests)}">`,
-      `    <properties><property name="reference" value="${xml(result.reference)}"/></properties>`,
-    );
-    for (const test of tests) {
-      const open = `    <testcase classname="${xml(result.name)}" name="${xml(test.name)}" time="${secondsOf(test.durationMs)}"`;
-      const firstLine = (test.message ?? '').split('\n')[0]!;
-      if (test.status === 'passed') lines.push(`${open}/>`);
-      else if (test.status === 'failed')
-        lines.push(`${open}>`, `      <failure message="${xml(firstLine)}" type="${test.kind}">${xml(test.message ?? '')}</failure>`, '    </testcase>');
-      else lines.push(`${open}>`, `      <skipped message="${xml(firstLine)}"/>`, '    </testcase>');
-    }
-    lines.push('  </testsuite>');
-  }
-  lines.push('</testsuites>');
-  return `${lines.join('\n')}\n`;
+  const testcase = (suite: string, test: NonNullable<ImageResult['tests']>[number]) => {
+    const firstLine = xmlText((test.message ?? '').split('\n')[0]!);
+    return {
+      '@_classname': xmlText(suite),
+      '@_name': xmlText(test.name),
+      '@_time': secondsOf(test.durationMs),
+      ...(test.status === 'failed' ? { failure: { '@_message': firstLine, '@_type': test.kind, '#text': xmlText(test.message ?? '') } } : {}),
+      ...(test.status !== 'failed' && test.status !== 'passed' ? { skipped: { '@_message': firstLine } } : {}),
+    };
+  };
+  const document = {
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    testsuites: {
+      '@_name': 'mlrun-images',
+      '@_tests': all.length,
+      '@_failures': count('failed'),
+      '@_skipped': count('not run'),
+      '@_time': total(all),
+      testsuite: tested.map((result) => {
+        const tests = result.tests!;
+        return {
+          '@_name': xmlText(result.name),
+          '@_tests': tests.length,
+          '@_failures': count('failed', tests),
+          '@_errors': 0,
+          '@_skipped': count('not run', tests),
+          '@_time': total(tests),
+          properties: { property: { '@_name': 'reference', '@_value': xmlText(result.reference) } },
+          testcase: tests.map((test) => testcase(result.name, test)),
+        };
+      }),
+    },
+  };
+  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '  ', suppressEmptyNode: true });
+  return builder.build(document);
 }

@@ -4,7 +4,7 @@
  * after (push) go on without a slot.
  */
 import { bakeProgress, dockerfileInstructions } from '../engines/bake-progress.js';
-import { type Command, commandName, type Engine, stepFromOutput } from '../engines/engine.js';
+import { buildFailureReason, type Command, commandName, type Engine, failedStepReader, stepFromOutput } from '../engines/engine.js';
 import type { ProcessRunner } from '../engines/process.js';
 import { ImageNotThere, runImageTests, type TestResult, testTally } from './image-tests.js';
 import { type BuildPlan, type BuildStep, type Phase, PHASES } from './plan.js';
@@ -126,7 +126,9 @@ function buildPhase({ update, run, logs }: Book, { engine, signal, now }: RunBui
       if (pulled.exitCode !== 0) logs.get(step.name)!.write(`(no cache image ${step.pullForCache}; building without it)`);
     }
     const build = engine.buildCommand(step);
+    const failedStep = failedStepReader();
     const result = await run(step, build, (line) => {
+      failedStep.read(line);
       const current = stepFromOutput(line);
       if (current) update(step.name, {}, current);
     });
@@ -137,7 +139,7 @@ function buildPhase({ update, run, logs }: Book, { engine, signal, now }: RunBui
       return false;
     }
     if (result.exitCode !== 0) {
-      update(step.name, { status: 'failed', reason: `${commandName(build)} exited with ${result.exitCode}`, ...timing });
+      update(step.name, { status: 'failed', reason: buildFailureReason(build, result, failedStep.failed()), ...timing });
       return false;
     }
     const inspected = await run(step, engine.imageIdCommand(step.reference));
@@ -391,8 +393,8 @@ async function listedIds(runner: ProcessRunner, command: Command): Promise<strin
 }
 
 /**
- * What an interrupted run leaves behind on engines whose builds do not clean up (podman, buildah): the working
- * containers that appeared while it ran are removed once it ends. Nothing happens when it was not interrupted.
+ * What an interrupted or failed run leaves behind on engines whose builds do not clean up (podman, buildah): the working
+ * containers that appeared while it ran are removed once it ends. Nothing happens when every image went well.
  */
 async function removingLeftovers(plan: BuildPlan, options: RunBuildOptions, run: () => Promise<ImageResult[]>): Promise<ImageResult[]> {
   const containers = options.engine.buildContainers;
@@ -400,7 +402,7 @@ async function removingLeftovers(plan: BuildPlan, options: RunBuildOptions, run:
   if (!containers || plan.steps.every((step) => step.phases.length === 0)) return run();
   const before = new Set(await listedIds(options.runner, containers.list));
   const results = await run();
-  if (options.signal.aborted) {
+  if (options.signal.aborted || results.some((result) => result.status === 'failed')) {
     const left = (await listedIds(options.runner, containers.list)).filter((id) => !before.has(id));
     if (left.length > 0) await options.runner.run(containers.remove(left));
   }

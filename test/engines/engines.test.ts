@@ -111,9 +111,9 @@ describe('buildCommand', () => {
     expect('env' in command).toBe(false);
   });
 
-  test('buildah: `build --layers`', () => {
+  test('buildah: `build --layers --force-rm` (a failing step leaves no working container)', () => {
     const command = BUILDAH.buildCommand(step());
-    expect(command).toEqual({ command: 'buildah', args: ['build', '--layers', ...COMMON, ...LABELS, '/work'] });
+    expect(command).toEqual({ command: 'buildah', args: ['build', '--layers', '--force-rm', ...COMMON, ...LABELS, '/work'] });
     expect('env' in command).toBe(false);
   });
 

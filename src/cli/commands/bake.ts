@@ -5,7 +5,9 @@ import { BAKE_MARKER, bakeFile } from '../../engines/bake-file.js';
 import { renderFamily } from '../../pipeline.js';
 import { compareOutput, writeOwnFile } from '../files.js';
 import { type Invocation, stringOption } from '../invocation.js';
+import { outputTarget } from '../output.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
+import { inputsOfRun } from '../sources.js';
 import { runnerOf } from '../run-plan.js';
 import { buildFlags, checkCacheTo, gitRevision, inputsFor, planOf, sourcesOf, withInputs } from '../build-plan.js';
 
@@ -26,8 +28,11 @@ export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<nu
       `${shownGenerated}/ is stale (${stale.length} file(s) differ from the manifest) and the bake file names its Dockerfiles; run \`npm run generate\` first`,
     );
   }
-  const out = resolve(io.cwd, stringOption(invocation, 'out') ?? join(folder, 'docker-bake.json'));
-  const shown = relative(io.cwd, out) || out;
+  const given = stringOption(invocation, 'out') ?? join(folder, 'docker-bake.json');
+  const out = resolve(io.cwd, given);
+  const inputs = inputsOfRun(family, { manifestPath: invocation.manifestPath }, io.cwd);
+  // Checked before git or the plan are asked anything.
+  outputTarget('-o', given, io.cwd, inputs, { stdout: false });
   const imageOf = new Map(set.units.map((unit) => [unit.id, unit.image]));
   // Each target carries its input digest, so `build` and `status` know the images bake makes.
   const plan = withInputs(
@@ -41,7 +46,11 @@ export async function bakeCommand(invocation: Invocation, io: CliIo): Promise<nu
     inputsFor(set, files, folder, flags, io),
   );
   const file = bakeFile(plan.steps, { folder: dirname(out), imageOf: (unit) => imageOf.get(unit)! });
-  const changed = await writeOwnFile(out, `${JSON.stringify(file, null, 2)}\n`, (existing) => existing.includes(`"${BAKE_MARKER}"`), shown);
+  const { changed, shown } = await writeOwnFile('-o', given, `${JSON.stringify(file, null, 2)}\n`, {
+    isOurs: (existing) => existing.includes(`"${BAKE_MARKER}"`),
+    cwd: io.cwd,
+    inputs,
+  });
   const groups = Object.keys(file.group).length;
   io.stdout.write(
     `${changed ? 'wrote' : 'kept'} ${shown}: ${plan.steps.length} target(s), ${groups} group(s); from its folder: docker buildx bake -f ${relative(dirname(out), out)} [TARGET|GROUP...] [--push]\n`,

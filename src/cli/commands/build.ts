@@ -13,6 +13,8 @@ import type { BuildPlan, BuildStep } from '../../scheduler/plan.js';
 import { type BuildFlags, buildFlags, checkCacheTo, gitRevision, inputsFor, planOf, sourcesOf, withInputs } from '../build-plan.js';
 import { localInputLabels, recordInputs, registryInputLabels } from '../inputs.js';
 import { flagOption, type Invocation } from '../invocation.js';
+import { type OutputTarget, summaryTargets } from '../output.js';
+import { inputsOfRun } from '../sources.js';
 import { type CliIo, loadProject, lockFor, manifestDir } from '../project.js';
 import { concurrencyOf, detect, requestedEngineOf, runnerOf, runPlan, workFolder } from '../run-plan.js';
 
@@ -85,12 +87,15 @@ function markUpToDate(plan: BuildPlan, { local, remote }: FoundLabels, options: 
 }
 
 /** The labels of the selected images, from the engine most likely to be used and, with --push, the registry. */
-async function foundLabels(references: readonly string[], engine: Engine, push: boolean, io: CliIo): Promise<FoundLabels> {
+async function foundLabels(references: readonly string[], engine: Engine, push: boolean, io: CliIo, timeoutMs?: number): Promise<FoundLabels> {
   const [local, remote] = await Promise.all([
     localInputLabels(engine, references, io).catch(() => undefined),
     push
-      ? registryInputLabels(references, io, (reference, problem) =>
-          io.stderr.write(`mlrun-images: ${reference}: ${problem}; it counts as not in the registry\n`),
+      ? registryInputLabels(
+          references,
+          io,
+          (reference, problem) => io.stderr.write(`mlrun-images: ${reference}: ${problem}; it counts as not in the registry\n`),
+          timeoutMs,
         )
       : undefined,
   ]);
@@ -127,7 +132,7 @@ export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo): BuildS
   const selected = new Set(units.map((unit) => unit.id));
   const outside = set.units.filter((unit) => units.some((each) => each.parent === unit.id) && !selected.has(unit.id));
   const references = [...units, ...outside].map((unit) => unit.reference);
-  const found = skips ? foundLabels(references, likely, flags.push, io) : Promise.resolve(undefined);
+  const found = skips ? foundLabels(references, likely, flags.push, io, flags.registryTimeoutMs) : Promise.resolve(undefined);
   return { sources, concurrency, requestedEngine, likely, references, outside, found };
 }
 
@@ -143,6 +148,7 @@ export async function buildImages(
   flags: BuildFlags,
   io: CliIo,
   start: BuildStart = startBuild(set, flags, io),
+  reports: { json?: OutputTarget; junit?: OutputTarget } = {},
 ): Promise<number> {
   const work = workFolder(folder);
   const dockerfileDir = join(work, 'dockerfiles');
@@ -210,8 +216,7 @@ export async function buildImages(
       folder,
       headline,
       success: ['built', 'tested', 'pushed', 'up to date'],
-      ...(flags.json ? { json: flags.json } : {}),
-      ...(flags.junit ? { junit: flags.junit } : {}),
+      ...reports,
     },
     io,
   );
@@ -222,6 +227,8 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
   const { family, set, templates } = loadProject(invocation, io);
   const lockFile = lockFor(invocation, family);
   const flags = { ...buildFlags(invocation, io), ...(lockFile ? { lock: lockFile.bases } : {}) };
+  // Where the summaries go is checked before anything is built: never over an input of the run.
+  const reports = summaryTargets(flags, io.cwd, () => inputsOfRun(family, invocation, io.cwd));
   if (lockFile && lockFile.bases.size > 0 && (lockFile.mirror ?? '') !== (flags.baseRegistry ?? '')) {
     const read = lockFile.mirror ? `through the mirror ${lockFile.mirror}` : 'without a mirror';
     const used = flags.baseRegistry ? `the mirror ${flags.baseRegistry}` : 'none';
@@ -252,5 +259,5 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
       return 1;
     }
   }
-  return buildImages(set, files, manifestDir(invocation), flags, io, start);
+  return buildImages(set, files, manifestDir(invocation), flags, io, start, reports);
 }

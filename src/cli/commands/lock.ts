@@ -1,6 +1,5 @@
 /** `lock [--check | --update [IMAGE...]]`: pin every external base to its digest in images.lock.yaml. */
 import { existsSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { mapWithLimit } from '../../concurrency.js';
 import { MlrunImagesError, StaleError, UsageError } from '../../errors.js';
@@ -9,7 +8,8 @@ import { externalBases, lockCoverage } from '../../lock/bases.js';
 import { formatLock, isLockableDigest, LOCK_FILE, type LockEntry, type LockFile } from '../../lock/lockfile.js';
 import { type RegistryClientOptions, RegistryError, readDockerConfig, resolveDigest } from '../../registry/client.js';
 import { flagOption, type Invocation } from '../invocation.js';
-import { baseRegistryOf, type CliIo, loadProject, lockPath, manifestDir, readLock } from '../project.js';
+import { writeFileWhole } from '../output.js';
+import { baseRegistryOf, type CliIo, loadProject, lockPath, manifestDir, readLock, registryTimeoutOf } from '../project.js';
 
 export interface LockFlags {
   check: boolean;
@@ -95,11 +95,7 @@ export async function lockCommand(family: Family, folder: string, flags: LockFla
   for (const base of bases) next.set(base, resolved.get(base) ?? current.bases.get(base)!);
   const text = formatLock(next, mirror);
   const previous = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-  if (text !== previous) {
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, text);
-    await rename(temporary, path);
-  }
+  if (text !== previous) writeFileWhole(path, text, shown);
   flags.stdout.write(
     `${shown}: ${bases.length} base image(s) locked, ${resolved.size} resolved from their registries${unused.length > 0 ? `, ${unused.length} no longer used removed` : ''}\n`,
   );
@@ -118,6 +114,7 @@ function safely<T>(read: () => T): T | undefined {
 export async function lockCliCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const { family } = loadProject(invocation, io);
   const baseRegistry = baseRegistryOf(invocation, io.env);
+  const timeoutMs = registryTimeoutOf(invocation, io.env);
   return lockCommand(family, manifestDir(invocation), {
     check: flagOption(invocation, 'check'),
     update: flagOption(invocation, 'update'),
@@ -125,5 +122,6 @@ export async function lockCliCommand(invocation: Invocation, io: CliIo): Promise
     ...(baseRegistry ? { baseRegistry } : {}),
     cwd: io.cwd,
     stdout: io.stdout,
+    ...(timeoutMs !== undefined ? { registry: { timeoutMs } } : {}),
   });
 }

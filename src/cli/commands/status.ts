@@ -2,8 +2,8 @@
  * `status [IMAGE...]`: whether each image is up to date, stale (and why) or missing, on the engine or in the
  * registry; `list --changed-since REF` and the changed images `build --changed-since REF` builds.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Engine } from '../../engines/engine.js';
 import { MlrunImagesError } from '../../errors.js';
 import type { FamilySet } from '../../family/variants.js';
@@ -11,7 +11,9 @@ import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
 import type { InputsOf } from '../../scheduler/inputs.js';
 import { flagOption, type Invocation, stringOption } from '../invocation.js';
 import { changedUnits, checkoutAt, type Freshness, freshnessOf, inCopy, localInputLabels, registryInputLabels } from '../inputs.js';
+import { summaryTargets, writeTo } from '../output.js';
 import { type CliIo, loadProject, lockFor, manifestDir, readLock } from '../project.js';
+import { inputsOfRun } from '../sources.js';
 import { detect, requestedEngineOf } from '../run-plan.js';
 import { type BuildFlags, buildFlags, inputsFor } from '../build-plan.js';
 
@@ -67,16 +69,13 @@ export async function changedSince(ref: string, invocation: Invocation, io: CliI
 export async function listCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const ref = stringOption(invocation, 'changed-since');
   if (ref === undefined) {
-    const { set, facts } = loadProject(invocation, io);
-    const json = stringOption(invocation, 'json');
+    const { family, set, facts } = loadProject(invocation, io);
+    const { json } = summaryTargets({ json: stringOption(invocation, 'json') }, io.cwd, () => inputsOfRun(family, invocation, io.cwd));
     const units = set.units.map((unit) => ({ name: unit.id, image: unit.image, reference: unit.reference, variant: unit.variant }));
     // What the source checkouts said (their facts), each with where it was read; the environment and --set still win.
     const summary = `${JSON.stringify({ images: units, facts }, null, 2)}\n`;
-    if (json === '-') io.stdout.write(summary);
-    else {
-      if (json !== undefined) writeFileSync(resolve(io.cwd, json), summary);
-      io.stdout.write(set.units.map((unit) => `${unit.reference}\n`).join(''));
-    }
+    if (json) writeTo(json, summary, io.stdout);
+    if (json?.kind !== 'stdout') io.stdout.write(set.units.map((unit) => `${unit.reference}\n`).join(''));
     return 0;
   }
   const changed = await changedSince(ref, invocation, io, renderedProject(invocation, io));
@@ -127,7 +126,7 @@ export async function statusCommand(invocation: Invocation, io: CliIo): Promise<
   const { set, flags } = rendered;
   const folder = manifestDir(invocation);
   const remote = flagOption(invocation, 'remote');
-  const json = stringOption(invocation, 'json');
+  const { json } = summaryTargets({ json: stringOption(invocation, 'json') }, io.cwd, () => inputsOfRun(rendered.set.family, invocation, io.cwd));
   const names = flags.changedSince !== undefined ? await changedSince(flags.changedSince, invocation, io, rendered) : flags.images;
   const units = flags.changedSince !== undefined && names.length === 0 ? [] : set.select(names, { withAncestors: false });
   const inputs = inputsFor(set, rendered.files, folder, flags, io);
@@ -135,7 +134,12 @@ export async function statusCommand(invocation: Invocation, io: CliIo): Promise<
   let found: Map<string, string | undefined>;
   let where: string;
   if (remote) {
-    found = await registryInputLabels(references, io, (reference, problem) => io.stderr.write(`mlrun-images: ${reference}: ${problem}\n`));
+    found = await registryInputLabels(
+      references,
+      io,
+      (reference, problem) => io.stderr.write(`mlrun-images: ${reference}: ${problem}\n`),
+      flags.registryTimeoutMs,
+    );
     where = 'in their registries';
   } else {
     const engine: Engine = await detect(requestedEngineOf(stringOption(invocation, 'engine'), io.env), io);
@@ -153,10 +157,7 @@ export async function statusCommand(invocation: Invocation, io: CliIo): Promise<
       ...(label ? { found: label } : {}),
     };
   });
-  if (json === '-') io.stdout.write(statusJson(rows));
-  else {
-    if (json !== undefined) writeFileSync(resolve(io.cwd, json), statusJson(rows));
-    io.stdout.write(statusTable(rows, where));
-  }
+  if (json) writeTo(json, statusJson(rows), io.stdout);
+  if (json?.kind !== 'stdout') io.stdout.write(statusTable(rows, where));
   return rows.every((row) => row.freshness.state === 'up to date') ? 0 : 1;
 }

@@ -2,7 +2,9 @@
 import { join, resolve } from 'node:path';
 import { planBuild } from '../../scheduler/plan.js';
 import { type Invocation, stringOption } from '../invocation.js';
+import { summaryTargets } from '../output.js';
 import { type CliIo, loadProject } from '../project.js';
+import { inputsOfRun } from '../sources.js';
 import { concurrencyOf, detect, requestedEngineOf, runPlan, workFolder } from '../run-plan.js';
 
 export async function testCommand(invocation: Invocation, io: CliIo): Promise<number> {
@@ -26,8 +28,9 @@ export async function testCommand(invocation: Invocation, io: CliIo): Promise<nu
     contextOf: (name) => resolve(folder, family.images.get(name)!.spec.context ?? '.'),
   });
   const count = plan.steps.reduce((sum, step) => sum + step.tests.length, 0);
-  const json = stringOption(invocation, 'json');
-  const junit = stringOption(invocation, 'junit');
+  const reports = summaryTargets({ json: stringOption(invocation, 'json'), junit: stringOption(invocation, 'junit') }, io.cwd, () =>
+    inputsOfRun(family, invocation, io.cwd),
+  );
   return runPlan(
     {
       plan,
@@ -36,8 +39,7 @@ export async function testCommand(invocation: Invocation, io: CliIo): Promise<nu
       folder,
       headline: `testing ${plan.steps.length} image(s) (${count} test(s)) with ${engine.label}, ${concurrency} at a time`,
       success: ['tested'],
-      ...(json ? { json: resolve(io.cwd, json) } : {}),
-      ...(junit ? { junit: resolve(io.cwd, junit) } : {}),
+      ...reports,
     },
     io,
   );
