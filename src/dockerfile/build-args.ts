@@ -41,7 +41,7 @@ export function asWritten(value: string): string {
   return value.replaceAll(BUILD_ARG_FENCE, '');
 }
 
-/** The names a Dockerfile declares with `ARG NAME` or `ARG NAME=default`. */
+/** The names a Dockerfile declares with `ARG NAME` or `ARG NAME=default` (instructions are case-insensitive, and may be indented). */
 export function declaredArgs(dockerfile: string): Set<string> {
-  return new Set([...dockerfile.matchAll(/^ARG[ \t]+([A-Za-z_][A-Za-z0-9_]*)/gm)].map((match) => match[1]!));
+  return new Set([...dockerfile.matchAll(/^[ \t]*ARG[ \t]+([A-Za-z_][A-Za-z0-9_]*)/gim)].map((match) => match[1]!));
 }

@@ -42,7 +42,7 @@ export const miniconda: LayerKind = {
   },
   lint(layer, { report }) {
     const { version, python } = layer.params;
-    if (OPEN_VERSION.test(String(version ?? ''))) {
+    if (OPEN_VERSION.test(String(version))) {
       const example = python === undefined ? 'py39_23.11.0-1' : '23.1.0-1';
       report('version-unpinned', paramPath(layer, 'version'), `Miniconda version \`${String(version)}\` is left open: pin a release (${example})`);
     }

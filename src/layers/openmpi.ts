@@ -30,7 +30,7 @@ export const openmpi: LayerKind = {
   lint(layer, { report }) {
     const { version, source } = layer.params;
     if (source === 'apt') return;
-    if (OPEN_VERSION.test(String(version ?? '')) || !/^\d+\.\d+\.\d+/.test(String(version))) {
+    if (OPEN_VERSION.test(String(version ?? '')) || !/^\d+\.\d+\.\d/.test(String(version))) {
       const message = `OpenMPI version \`${String(version ?? '')}\` is left open (conda reads 4.1 as 4.1.*): pin all three parts (4.1.5)`;
       if (version === undefined) report('version-unpinned', layer.path, message, 'key');
       else report('version-unpinned', paramPath(layer, 'version'), message);

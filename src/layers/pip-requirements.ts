@@ -8,6 +8,12 @@ export interface RequirementLine {
   text: string;
 }
 
+const CONTINUED = /\\\s*$/;
+
+function withoutComment(line: string): string {
+  return line.replace(/(^|\s)#.*$/, '');
+}
+
 /**
  * A requirement file as pip reads it: `\` continues a line, `#` starts a comment, `--hash` options pin the
  * requirement further, other options are not requirements; `-r`/`-c` include files, `-e` names an editable one.
@@ -17,8 +23,12 @@ export function requirementLines(text: string): RequirementLine[] {
   const physical = text.split('\n');
   for (let index = 0; index < physical.length; index++) {
     const start = index;
-    let logical = physical[index]!.replace(/(^|\s)#.*$/, '');
-    while (/\\\s*$/.test(logical) && index + 1 < physical.length) logical = logical.replace(/\\\s*$/, ' ') + physical[++index]!.replace(/(^|\s)#.*$/, '');
+    let logical = withoutComment(physical[index]!);
+    // A line ending in `\` goes on in the next one; at the end of the file the `\` is dropped, as pip does.
+    while (CONTINUED.test(logical)) {
+      logical = logical.replace(CONTINUED, ' ');
+      if (index + 1 < physical.length) logical += withoutComment(physical[++index]!);
+    }
     const trimmed = logical.replace(/\s--hash[= ]\S+/g, '').trim();
     const include = /^(?:-r|-c|--requirement|--constraint)[= ]\s*(\S+)/.exec(trimmed);
     const editable = /^(?:-e|--editable)[= ]\s*(\S+)/.exec(trimmed);

@@ -16,5 +16,5 @@ export function isContextPath(path: string): boolean {
 
 /** A file of an image's build context (`context`, relative to the manifest's folder), as a path from the manifest's folder. */
 export function contextFilePath(context: string | undefined, file: string): string {
-  return posix.normalize(posix.join(context ?? '.', file));
+  return posix.normalize(posix.join(context ?? '', file));
 }

@@ -217,7 +217,7 @@ async function graphBuild(steps: readonly BuildStep[], { update, record, logs, r
       // No target named: what went wrong is in the whole run's log.
       const why = failed
         ? `BuildKit stopped every build when \`${failed.target}\` failed`
-        : `${commandName(command)} exited with ${result.exitCode} (its whole output: ${whole.path})`;
+        : `${buildFailureReason(command, result, undefined)} (its whole output: ${whole.path})`;
       return update(step.name, { status: failed ? 'skipped' : 'failed', reason: why, ...timing });
     }),
   );

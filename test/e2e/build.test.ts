@@ -50,7 +50,7 @@ describe.skipIf(problem !== undefined)('mlrun-images build on the local engine',
       'broken-child': 'skipped',
     });
     expect(image('broken-child').reason).toBe('`broken` failed');
-    expect(run.all).toContain('broken: docker buildx build exited with 1');
+    expect(run.all).toContain('broken: `RUN echo about to fail  && exit 3` exited with 3 (docker buildx build exited with 1)');
     expect(run.all).toMatch(/log: .*\.build\/logs\/broken\.log/);
     expect(run.all).toContain('about to fail');
   });

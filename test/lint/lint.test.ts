@@ -198,6 +198,23 @@ describe('lintFamily: one manifest, its exact findings', () => {
       ],
     },
     { name: 'OpenMPI 4.1.5 from conda-forge', manifest: image('python:3.9', '      - openmpi:', '          version: 4.1.5'), expected: [] },
+    {
+      name: 'OpenMPI 10.12.15: every part may have more digits',
+      manifest: image('python:3.9', '      - openmpi:', '          version: 10.12.15'),
+      expected: [],
+    },
+    {
+      name: 'requirement files that include each other are each read once',
+      manifest: image('python:3.9', '      - pip:', '          requirements: [a.txt]'),
+      options: { files: { 'a.txt': '-r b.txt\nflask\n', 'b.txt': '-r a.txt\nnumpy==1.26.4\n' } },
+      expected: [`a.txt:2:1: warning [pip-unpinned] ${PIP_NOT_PINNED('flask')}`],
+    },
+    {
+      name: 'an editable requirement pinned to a commit, with or without #egg, is pinned',
+      manifest: image('python:3.9', '      - pip:', '          requirements: [a.txt]'),
+      options: { files: { 'a.txt': `-e git+https://example.com/x.git@${'b'.repeat(40)}\n-e git+https://example.com/y.git@${'c'.repeat(40)}#egg=y\n` } },
+      expected: [],
+    },
     { name: 'OpenMPI from apt without a version', manifest: image('python:3.9', '      - openmpi:', '          source: apt'), expected: [] },
     {
       name: 'the mlrun layer with MLRUN_VERSION unstable (the default)',
