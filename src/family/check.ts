@@ -136,7 +136,7 @@ function checkStages(image: InheritedImage, values: Readonly<Record<string, stri
     if (!STAGE_NAME.test(stage.name)) report(at, `stage name \`${stage.name}\` must be lowercase letters, digits and . _ -, starting with a letter`);
     if (stageNames.indexOf(stage.name) !== index) report(at, `stage name \`${stage.name}\` is used twice in image \`${image.name}\``);
     const sameArg = stageNames.findIndex((other) => baseArgName(other) === baseArgName(stage.name));
-    if (sameArg !== index && stageNames[sameArg] !== stage.name) {
+    if (stageNames[sameArg] !== stage.name) {
       report(at, `stage names \`${stageNames[sameArg]}\` and \`${stage.name}\` would share the build argument ${baseArgName(stage.name)}; rename one`);
     }
     checkBase(stage.base, [...stage.path, 'base'], `stage \`${stage.name}\` of image \`${image.name}\``, values, report);
