@@ -76,7 +76,7 @@ export const OPTIONS = [
     commands: ['build', 'test', 'status'],
     env: 'MLRUN_BUILD_ENGINE',
     help: 'docker, docker-classic, bake, podman or buildah (default: MLRUN_BUILD_ENGINE, else the first that answers)',
-    doc: '`docker`, `docker-classic`, `bake`, `podman` or `buildah` (see [Engines](#engines)); default the environment variable `MLRUN_BUILD_ENGINE`, else the first of docker, podman and buildah that answers. `docker` builds with BuildKit when its buildx plugin answers, else with the classic builder',
+    doc: '`docker`, `docker-classic`, `bake`, `podman` or `buildah` (see [Engines](#engines)); default the environment variable `MLRUN_BUILD_ENGINE`, else the first of docker, podman and buildah that answers: docker with its buildx plugin then builds the selection as one graph, as `bake` does (image by image where bake cannot name an image), and without it with the classic builder. `--engine docker` builds image by image with BuildKit',
   },
   {
     name: 'builder',

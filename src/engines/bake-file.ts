@@ -54,13 +54,18 @@ export function namedContextKey(reference: string): string {
 /** bake's target and group names: letters, digits, `_` and `-`; `default` is the group of everything. */
 const BAKE_NAME = /^[A-Za-z0-9_-]+$/;
 
-function checkTargetName(name: string): void {
+/** Why bake cannot name a target so (undefined: it can). */
+export function bakeTargetProblem(name: string): string | undefined {
   if (!BAKE_NAME.test(name)) {
-    throw new UsageError(
-      `the image \`${name}\` cannot be a bake target: bake allows letters, digits, _ and - in names; rename it in the manifest or build with another engine`,
-    );
+    return `the image \`${name}\` cannot be a bake target: bake allows letters, digits, _ and - in names; rename it in the manifest or build with another engine`;
   }
-  if (name === 'default') throw new UsageError("an image named `default` cannot be a bake target: bake's `default` group builds everything; rename it");
+  if (name === 'default') return "an image named `default` cannot be a bake target: bake's `default` group builds everything; rename it";
+  return undefined;
+}
+
+function checkTargetName(name: string): void {
+  const problem = bakeTargetProblem(name);
+  if (problem !== undefined) throw new UsageError(problem);
 }
 
 const isRemote = (context: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || context.startsWith('git@');

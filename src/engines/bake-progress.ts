@@ -1,7 +1,8 @@
 /**
  * Reading `docker buildx bake --progress=plain`: which target each line is about. BuildKit numbers its vertices
  * (`#7 [mlrun 2/4] RUN …`); with several targets, buildx puts the target's name first in the brackets. A target is
- * built when its `exporting to image` vertex is done; a vertex that ends in `ERROR` fails its target.
+ * built when its `exporting to image` vertex is done; a vertex that ends in `ERROR` fails its target, except a cache
+ * import (`importing cache manifest from …`): a cache not there yet is a warning to BuildKit, and the build goes on.
  *
  * A child's graph holds its parent's steps (the parent is a named context), and BuildKit shows a step shared by two
  * targets once, under either name: a step is the first of the named target and its ancestors whose Dockerfile has it.
@@ -52,6 +53,7 @@ export function bakeProgress(targets: readonly BakeTargetSteps[]): (line: string
   };
   const targetOf = new Map<string, string>();
   const exporting = new Set<string>();
+  const cacheImports = new Set<string>();
   return (line) => {
     const vertex = VERTEX.exec(line);
     if (!vertex) return {};
@@ -64,13 +66,14 @@ export function bakeProgress(targets: readonly BakeTargetSteps[]): (line: string
       const inBrackets = single && named ? [named[1], named[2]].filter(Boolean).join(' ') : (named?.[2] ?? '');
       const text = named ? named[3]! : rest;
       if (text.startsWith('exporting to image') || text.startsWith('exporting to docker image format')) exporting.add(id);
+      if (text.startsWith('importing cache manifest from ')) cacheImports.add(id);
       const numbered = /(\d+\/\d+)$/.exec(inBrackets);
       const target = numbered ? ownerOf(labelled, text) : labelled;
       targetOf.set(id, target);
       return { target, ...(numbered ? { step: `${numbered[1]} ${text}` } : {}) };
     }
     const target = targetOf.get(id)!;
-    if (rest.startsWith('ERROR')) return { target, failed: { target, message: rest.replace(/^ERROR:?\s*/, '') } };
+    if (rest.startsWith('ERROR') && !cacheImports.has(id)) return { target, failed: { target, message: rest.replace(/^ERROR:?\s*/, '') } };
     if (exporting.has(id) && /^DONE\b/.test(rest)) return { target, built: target };
     return { target };
   };

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { bakeFile } from './bake-file.js';
+import { bakeFile, bakeTargetProblem } from './bake-file.js';
 import {
   buildArgFlags,
   type BuildRequest,
@@ -128,6 +128,10 @@ export const docker: EngineModule = {
     return dockerBuildkitEngine(options);
   },
   assumed: (options) => dockerBuildkitEngine(options),
+  // With BuildKit the family is built as one graph: no image waits for its parent to be exported and loaded. Targets
+  // bake cannot name are built image by image.
+  asDefault: (found, options) =>
+    found.name === 'docker' && (options.targets ?? []).every((name) => bakeTargetProblem(name) === undefined) ? bakeEngine(options) : found,
 };
 
 export const dockerClassic: EngineModule = {

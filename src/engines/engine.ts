@@ -90,6 +90,8 @@ export interface Engine {
 export interface EngineOptions {
   /** The buildx builder (BuildKit engines): `docker-container`, `remote` or `kubernetes` driver, or another context. */
   builder?: string;
+  /** The targets the run builds (bake's names for them): the default engine builds them as one graph when it can name each. */
+  targets?: readonly string[];
 }
 
 export interface EngineModule {
@@ -102,6 +104,11 @@ export interface EngineModule {
   assumed(options: EngineOptions): Engine;
   /** Whether it is tried when no engine is named (bake and docker-classic are asked for by name). */
   detectedByDefault: boolean;
+  /**
+   * What it builds with when no engine is named, given the engine it found: docker with buildx builds the family as one
+   * graph (bake). Absent: the engine found.
+   */
+  asDefault?(found: Engine, options: EngineOptions): Engine;
 }
 
 /** `--builder` names a buildx builder: an engine without BuildKit refuses it. */

@@ -22,7 +22,7 @@ export async function detectEngine(requested: string | undefined, runner: Proces
   const candidates = requested !== undefined ? [engineModule(requested)] : ENGINE_MODULES.filter((module) => module.detectedByDefault);
   for (const candidate of candidates) {
     const engine = await candidate.detect(runner, options);
-    if (engine) return engine;
+    if (engine) return requested === undefined ? (candidate.asDefault?.(engine, options) ?? engine) : engine;
   }
   throw new UsageError(
     `${requested ? `the engine \`${requested}\` does not answer` : `no container engine answers (tried ${candidates.map((module) => module.name).join(', ')})`}: ` +
@@ -31,7 +31,9 @@ export async function detectEngine(requested: string | undefined, runner: Proces
   );
 }
 
-/** The engine a dry run prints commands for, without asking anything. */
+/** The engine a dry run prints commands for, without asking anything: without a name, docker with buildx as it defaults. */
 export function assumedEngine(requested: string | undefined, options: EngineOptions = {}): Engine {
-  return engineModule(requested ?? 'docker').assumed(options);
+  const module = engineModule(requested ?? 'docker');
+  const engine = module.assumed(options);
+  return requested === undefined ? (module.asDefault?.(engine, options) ?? engine) : engine;
 }

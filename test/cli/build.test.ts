@@ -171,9 +171,22 @@ describe('usage errors', () => {
 });
 
 describe('--dry-run', () => {
-  test('prints every engine command in build order and runs nothing', async () => {
+  test('without --engine: the family as one bake graph, as docker with buildx builds it by default', async () => {
     const fake = fakeRunner();
-    const result = await build(['--dry-run', '--push'], { runner: fake.runner });
+    const result = await build(['--dry-run', 'chain-app'], { runner: fake.runner });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(fake.calls).toEqual([]);
+    const bakeFile = join(project, '.build', 'bake.json');
+    expect(result.stdout.split('\n').slice(0, 2)).toEqual([
+      `# ${bakeFile}: the bake file of 3 target(s)`,
+      `docker buildx bake -f ${bakeFile} --progress=plain --load --metadata-file ${join(project, '.build', 'bake-metadata.json')}`,
+    ]);
+    expect(result.stdout).not.toContain('docker buildx build');
+  });
+
+  test('--engine docker prints every engine command in build order and runs nothing', async () => {
+    const fake = fakeRunner();
+    const result = await build(['--dry-run', '--push', '--engine', 'docker'], { runner: fake.runner });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(fake.calls).toEqual([]);
     const lines = result.stdout.trimEnd().split('\n');
@@ -223,9 +236,11 @@ describe('--dry-run', () => {
   });
 
   test('MLRUN_BASE_REGISTRY rewrites every external base; --base-registry beats it', async () => {
-    const fromEnv = await build(['--dry-run', 'chain-base'], { env: { MLRUN_BASE_REGISTRY: 'mirror.local:5000' } });
+    const fromEnv = await build(['--dry-run', 'chain-base', '--engine', 'docker'], { env: { MLRUN_BASE_REGISTRY: 'mirror.local:5000' } });
     expect(fromEnv.stdout).toContain('BASE_IMAGE=mirror.local:5000/debian:bookworm ');
-    const fromFlag = await build(['--dry-run', 'chain-base', '--base-registry', 'other.local/'], { env: { MLRUN_BASE_REGISTRY: 'mirror.local:5000' } });
+    const fromFlag = await build(['--dry-run', 'chain-base', '--engine', 'docker', '--base-registry', 'other.local/'], {
+      env: { MLRUN_BASE_REGISTRY: 'mirror.local:5000' },
+    });
     expect(fromFlag.stdout).toContain('BASE_IMAGE=other.local/debian:bookworm ');
   });
 });
@@ -255,7 +270,7 @@ describe("MLRun's cache variables", () => {
 
   test('on BuildKit the cache image is a registry cache: imported with --cache-from, exported with --cache-to when pushing', async () => {
     const env = { MLRUN_DOCKER_CACHE_FROM_TAG: 'cache', MLRUN_DOCKER_CACHE_FROM_REGISTRY: 'ghcr.io/', MLRUN_PUSH_DOCKER_CACHE_IMAGE: 'true' };
-    const lines = (await build(['--dry-run', '--push', 'solo'], { env })).stdout.trimEnd().split('\n');
+    const lines = (await build(['--dry-run', '--push', 'solo', '--engine', 'docker'], { env })).stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
       /^docker buildx build .* --cache-from type=registry,ref=ghcr\.io\/mlrun\/solo:cache --cache-to type=registry,ref=ghcr\.io\/mlrun\/solo:cache,mode=max \S+$/,
@@ -263,13 +278,13 @@ describe("MLRun's cache variables", () => {
     expect(lines[0]).not.toContain('BUILDKIT_INLINE_CACHE');
     expect(lines.slice(1)).toEqual([`docker image inspect --format '{{.Id}}' mlrun/solo:unstable`, 'docker push mlrun/solo:unstable']);
     // Without --push nothing is exported: the cache is only read.
-    const reading = (await build(['--dry-run', 'solo'], { env })).stdout;
+    const reading = (await build(['--dry-run', 'solo', '--engine', 'docker'], { env })).stdout;
     expect(reading).toContain('--cache-from type=registry,ref=ghcr.io/mlrun/solo:cache');
     expect(reading).not.toContain('--cache-to');
   });
 
   test('--cache-to REPO: one shared registry cache per image, read and written; refused where BuildKit is not', async () => {
-    const result = await build(['--dry-run', 'chain-mpi', '--cache-to', '127.0.0.1:5000/cache'], {});
+    const result = await build(['--dry-run', 'chain-mpi', '--engine', 'docker', '--cache-to', '127.0.0.1:5000/cache'], {});
     expect(result.code, result.stderr).toBe(0);
     const builds = result.stdout.split('\n').filter((line) => line.startsWith('docker buildx build'));
     expect(builds[1]).toContain(
@@ -323,7 +338,7 @@ describe('labels from git', () => {
 describe('a build', () => {
   test('a successful run with --json writes per-image reference, status, duration, image id and digest', async () => {
     const fake = fakeRunner({ answering: ['docker'], buildx: true });
-    const result = await build(['--push', '--json', 'out/summary.json', '--concurrency', '2'], { runner: fake.runner });
+    const result = await build(['--push', '--json', 'out/summary.json', '--concurrency', '2', '--engine', 'docker'], { runner: fake.runner });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('building 6 image(s) with docker (BuildKit), 2 at a time');
 

@@ -36,6 +36,15 @@ describe('bakeProgress', () => {
     expect(read('#10 [app 2/2] RUN something else')).toEqual({ target: 'app', step: '2/2 RUN something else' });
   });
 
+  test('a cache not in the registry yet is no failure: BuildKit goes on without it', () => {
+    const read = bakeProgress(CHAIN);
+    expect(read('#4 [solo] importing cache manifest from 127.0.0.1:5000/cache:solo')).toEqual({ target: 'solo' });
+    expect(read('#4 ERROR: failed to configure registry cache importer: 127.0.0.1:5000/cache:solo: not found')).toEqual({ target: 'solo' });
+    // Any other vertex's error still fails its target.
+    expect(read('#5 [solo 2/2] RUN sleep 3')).toEqual({ target: 'solo', step: '2/2 RUN sleep 3' });
+    expect(read('#5 ERROR: process "/bin/sh -c sleep 3" did not complete successfully: exit code: 1')).toMatchObject({ failed: { target: 'solo' } });
+  });
+
   test('one target: BuildKit names no target, every vertex is its', () => {
     const read = bakeProgress([CHAIN[2]!]);
     expect(read('#4 [2/2] RUN sleep 3')).toEqual({ target: 'solo', step: '2/2 RUN sleep 3' });

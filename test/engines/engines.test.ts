@@ -3,7 +3,7 @@ import { withLabels } from '../../src/dockerfile/instructions.js';
 import { buildah, buildahEngine } from '../../src/engines/buildah.js';
 import { bake, bakeEngine, docker, dockerBuildkitEngine, dockerClassic, dockerClassicEngine } from '../../src/engines/docker.js';
 import { type Command, formatCommand, stepFromOutput } from '../../src/engines/engine.js';
-import { detectEngine, ENGINE_MODULES } from '../../src/engines/index.js';
+import { assumedEngine, detectEngine, ENGINE_MODULES } from '../../src/engines/index.js';
 import { podman, podmanEngine } from '../../src/engines/podman.js';
 import type { ProcessRunner } from '../../src/engines/process.js';
 import type { BuildStep } from '../../src/scheduler/plan.js';
@@ -294,6 +294,26 @@ describe('other commands', () => {
     await expect(detectEngine(undefined, { run: async () => ({ exitCode: 1, output: '' }) })).rejects.toThrow(
       'no container engine answers (tried docker, podman, buildah)',
     );
+  });
+
+  test('without --engine, docker with buildx builds the family as one bake graph, unless bake cannot name a target', async () => {
+    const dockerWith = (plugins: string): ProcessRunner => ({
+      run: async (command) => ({ exitCode: command.command === 'docker' ? 0 : 1, output: `id ${plugins}\n` }),
+    });
+    expect((await detectEngine(undefined, dockerWith('buildx'))).name).toBe('bake');
+    expect((await detectEngine(undefined, dockerWith('buildx'), { targets: ['mlrun', 'mlrun-py39'] })).name).toBe('bake');
+    expect((await detectEngine(undefined, dockerWith('buildx'), { builder: 'farm' })).label).toBe('docker buildx bake (builder farm)');
+    // Image by image where bake cannot name a target; on the classic builder without buildx.
+    expect((await detectEngine(undefined, dockerWith('buildx'), { targets: ['mlrun', 'tools-3.9'] })).name).toBe('docker');
+    expect((await detectEngine(undefined, dockerWith('buildx'), { targets: ['default'] })).name).toBe('docker');
+    expect((await detectEngine(undefined, dockerWith('compose'))).name).toBe('docker-classic');
+    // Named, docker builds image by image.
+    expect((await detectEngine('docker', dockerWith('buildx'))).name).toBe('docker');
+    // A dry run assumes the same, without asking.
+    expect(assumedEngine(undefined).name).toBe('bake');
+    expect(assumedEngine(undefined, { targets: ['a.b'] }).name).toBe('docker');
+    expect(assumedEngine('docker').name).toBe('docker');
+    expect(assumedEngine('podman').name).toBe('podman');
   });
 
   test('docker-classic and bake are asked for by name; each checks what it needs', async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLabels } from '../../dockerfile/instructions.js';
 import { type Engine, formatCommand } from '../../engines/engine.js';
-import { assumedEngine } from '../../engines/index.js';
+import { assumedEngine, type EngineOptions } from '../../engines/index.js';
 import type { FamilySet, Unit } from '../../family/variants.js';
 import { LOCK_FILE } from '../../lock/lockfile.js';
 import { type GeneratedFiles, renderFamily } from '../../pipeline.js';
@@ -107,6 +107,7 @@ interface BuildStart {
   sources: ReturnType<typeof sourcesOf>;
   concurrency: number;
   requestedEngine: string | undefined;
+  engineOptions: EngineOptions;
   /** The engine the run would most likely use: asked for the labels before it is detected. */
   likely: Engine;
   references: string[];
@@ -124,16 +125,17 @@ export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo): BuildS
   if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
   const concurrency = concurrencyOf(flags.concurrency);
   const requestedEngine = requestedEngineOf(flags.engine, io.env);
-  const likely = assumedEngine(requestedEngine, flags.builder ? { builder: flags.builder } : {});
+  const units = set.select(flags.images, { withAncestors: !flags.noDeps });
+  const engineOptions = { ...(flags.builder ? { builder: flags.builder } : {}), targets: units.map((unit) => unit.id) };
+  const likely = assumedEngine(requestedEngine, engineOptions);
   // Without the engine's cache, or with fresh bases, every image is built again: that is what those flags ask for.
   const skips = !flags.dryRun && !flags.force && !flags.noCache && !flags.pull && (io.env.MLRUN_NO_CACHE ?? '') === '';
-  const units = set.select(flags.images, { withAncestors: !flags.noDeps });
   // With --no-deps a parent outside the selection is used as the engine has it: its label is asked too.
   const selected = new Set(units.map((unit) => unit.id));
   const outside = set.units.filter((unit) => units.some((each) => each.parent === unit.id) && !selected.has(unit.id));
   const references = [...units, ...outside].map((unit) => unit.reference);
   const found = skips ? foundLabels(references, likely, flags.push, io, flags.registryTimeoutMs) : Promise.resolve(undefined);
-  return { sources, concurrency, requestedEngine, likely, references, outside, found };
+  return { sources, concurrency, requestedEngine, engineOptions, likely, references, outside, found };
 }
 
 /**
@@ -152,8 +154,7 @@ export async function buildImages(
 ): Promise<number> {
   const work = workFolder(folder);
   const dockerfileDir = join(work, 'dockerfiles');
-  const { sources, concurrency, requestedEngine, likely, references } = start;
-  const engineOptions = flags.builder ? { builder: flags.builder } : {};
+  const { sources, concurrency, requestedEngine, engineOptions, likely, references } = start;
   const found = await start.found;
   // A child of a parent outside the run is built on the parent the engine has: its inputs hold that one's digest.
   const outsideLabel = new Map(
