@@ -118,6 +118,15 @@ describe('usage errors', () => {
     expect(fake.calls).toEqual([]);
   });
 
+  test('with --force the engine is asked while the family renders: none answering is the same usage error', async () => {
+    const fake = fakeRunner({ answering: [] });
+    const result = await build(['--force', 'solo'], { runner: fake.runner });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no container engine answers (tried docker, podman, buildah)');
+    expect(fake.calls.map((call) => `${call.command} ${call.args[0]}`).sort()).toEqual(['buildah version', 'docker info', 'podman info']);
+    expect(fake.gitCalls.map((call) => call.args[0])).toEqual(['rev-parse', 'remote']);
+  });
+
   test('no engine answering exits 2 and says how to start one', async () => {
     const fake = fakeRunner({ answering: [] });
     const result = await build([], { runner: fake.runner });

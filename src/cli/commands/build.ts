@@ -114,13 +114,15 @@ interface BuildStart {
   /** Parents of the selected images that are not selected (--no-deps): used as the engine has them. */
   outside: Unit[];
   found: Promise<FoundLabels | undefined>;
+  /** When every image is built anyway (--force, --no-cache, --pull): the engine and git, asked while the family renders. */
+  early?: Promise<[Awaited<ReturnType<typeof gitRevision>>, Engine]>;
 }
 
 /**
  * Check what the command line asks (mistakes are reported before any engine is asked anything), then ask for the
  * labels of the selected images: started as early as possible, so the engine answers while the family is rendered.
  */
-export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo): BuildStart {
+export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo, folder: string): BuildStart {
   const sources = sourcesOf(set, flags, io);
   if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
   const concurrency = concurrencyOf(flags.concurrency);
@@ -135,7 +137,11 @@ export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo): BuildS
   const outside = set.units.filter((unit) => units.some((each) => each.parent === unit.id) && !selected.has(unit.id));
   const references = [...units, ...outside].map((unit) => unit.reference);
   const found = skips ? foundLabels(references, likely, flags.push, io, flags.registryTimeoutMs) : Promise.resolve(undefined);
-  return { sources, concurrency, requestedEngine, engineOptions, likely, references, outside, found };
+  if (skips || flags.dryRun) return { sources, concurrency, requestedEngine, engineOptions, likely, references, outside, found };
+  const early = Promise.all([gitRevision(folder, runnerOf(io)), detect(requestedEngine, io, engineOptions)]);
+  // Awaited once the family is rendered; a failure (no engine) is reported then, not as an unhandled rejection now.
+  early.catch(() => {});
+  return { sources, concurrency, requestedEngine, engineOptions, likely, references, outside, found, early };
 }
 
 /**
@@ -149,7 +155,7 @@ export async function buildImages(
   folder: string,
   flags: BuildFlags,
   io: CliIo,
-  start: BuildStart = startBuild(set, flags, io),
+  start: BuildStart = startBuild(set, flags, io, folder),
   reports: { json?: OutputTarget; junit?: OutputTarget } = {},
 ): Promise<number> {
   const work = workFolder(folder);
@@ -181,7 +187,7 @@ export async function buildImages(
   // A named builder is checked even when nothing is built: a typo in it is reported, not passed over.
   const needsEngine = flags.dryRun || flags.builder !== undefined || found?.local === undefined || plan.steps.some((step) => step.phases.length > 0);
   if (needsEngine) {
-    [git, engine] = await Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? likely : detect(requestedEngine, io, engineOptions)]);
+    [git, engine] = await (start.early ?? Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? likely : detect(requestedEngine, io, engineOptions)]));
     const askedOf = (each: Engine) => JSON.stringify(each.labelCommand(references, INPUTS_LABEL));
     if (found && (found.local === undefined || askedOf(engine) !== askedOf(likely))) {
       found.local = await localInputLabels(engine, references, io);
@@ -238,7 +244,7 @@ export async function buildCommand(invocation: Invocation, io: CliIo): Promise<n
   // The engine is asked for the labels while the family renders; not when the selection is not known yet
   // (--changed-since), nor before lint --production has passed (it refuses to run anything otherwise).
   const production = flagOption(invocation, 'production');
-  const start = flags.changedSince === undefined && !production ? startBuild(set, flags, io) : undefined;
+  const start = flags.changedSince === undefined && !production ? startBuild(set, flags, io, manifestDir(invocation)) : undefined;
   const files = renderFamily(family, templates, lockFile?.bases);
   if (flags.changedSince !== undefined) {
     const { changedSince } = await import('./status.js');
