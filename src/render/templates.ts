@@ -55,10 +55,28 @@ function argumentReference(name: unknown): string {
   return `\${${String(name)}}`;
 }
 
-/** A private Handlebars with the helpers templates may use: strict, and no HTML escaping. */
+/** Strict, and no HTML escaping. */
+export const TEMPLATE_OPTIONS = { strict: true, noEscape: true } as const;
+
+const PRECOMPILED_TEMPLATES = './templates.generated.js';
+
+/**
+ * The package's templates, checked and precompiled at build time (scripts/build-templates.mjs), by their path and
+ * text (`precompiledKey`); absent when running from src/.
+ */
+const precompiled = ((await import(PRECOMPILED_TEMPLATES).catch(() => undefined)) as { precompiled: Map<string, TemplateSpecification> } | undefined)
+  ?.precompiled;
+
+export const precompiledKey = (path: string, source: string) => `${path}\n${source}`;
+
+/** A private Handlebars with the helpers templates may use. */
 export function compileTemplates(sources: TemplateSources): CompiledTemplates {
   const handlebars = Handlebars.create();
-  const options = { strict: true, noEscape: true } as const;
+  const options = TEMPLATE_OPTIONS;
+  const compile = (path: string, source: string): HandlebarsTemplateDelegate => {
+    const spec = precompiled?.get(precompiledKey(path, source));
+    return spec ? handlebars.template(spec) : handlebars.compile(source, options);
+  };
 
   handlebars.registerHelper({
     sh: printing('sh', shellWord),
@@ -98,20 +116,27 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
   };
   const problems: Diagnostic[] = [];
   for (const [path, source] of Object.entries(sources)) {
+    // A precompiled text passed these checks when the package was built.
+    if (precompiled?.has(precompiledKey(path, source))) continue;
     problems.push(...checkTemplate(`templates/${path}`, source, names, { layer: path.startsWith(LAYER_PREFIX) }));
   }
   if (problems.length > 0) throw new InputError(problems);
 
   for (const [path, source] of Object.entries(sources)) {
     if (path.startsWith(PARTIAL_PREFIX) && path.endsWith(EXTENSION)) {
-      handlebars.registerPartial(path.slice(PARTIAL_PREFIX.length, -EXTENSION.length), handlebars.compile(source, options));
+      handlebars.registerPartial(path.slice(PARTIAL_PREFIX.length, -EXTENSION.length), compile(path, source));
     }
   }
   const skeletonSource = sources[SKELETON];
   if (skeletonSource === undefined) throw new MlrunImagesError(`templates: ${SKELETON} is missing from the templates folder`);
   return {
-    skeleton: handlebars.compile(skeletonSource, options),
-    layers: new Map(layerKindsOf(sources).map((kind) => [kind, handlebars.compile(sources[`${LAYER_PREFIX}${kind}${EXTENSION}`]!, options)])),
+    skeleton: compile(SKELETON, skeletonSource),
+    layers: new Map(
+      layerKindsOf(sources).map((kind) => {
+        const path = `${LAYER_PREFIX}${kind}${EXTENSION}`;
+        return [kind, compile(path, sources[path]!)];
+      }),
+    ),
   };
 }
 
