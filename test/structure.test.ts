@@ -76,3 +76,10 @@ test('no folder is named like build output', () => {
   const folders = new Set(modules.map((module) => dirname(module).split('/')[0]));
   for (const name of ['build', 'dist', 'out', 'target']) expect(folders.has(name)).toBe(false);
 });
+
+test('an image test kind is one module: no module outside image-tests/ decides by a kind name', () => {
+  const kindNames = ['command', 'file', 'metadata', 'http'].join('|');
+  const decides = new RegExp(`(kind|\\.name) === '(${kindNames})'|case '(${kindNames})':`);
+  const deciding = modules.filter((module) => !module.startsWith('image-tests/') && decides.test(readFileSync(join(SRC, module), 'utf8')));
+  expect(deciding).toEqual([]);
+});

@@ -3,41 +3,11 @@
  * and the image started with a port published on 127.0.0.1. Every container it starts has a name of this run and is
  * removed afterwards, also when the test fails, times out or is interrupted.
  */
-import type { CommandOutcome } from '../image-tests/command.js';
-import type { FileOutcome } from '../image-tests/file.js';
-import type { TestKindName } from '../image-tests/kind.js';
+import type { FileOutcome, TestRuntime } from '../image-tests/kind.js';
 import { firstTarEntry } from '../image-tests/tar.js';
 import type { Command, ProcessRunner } from './process.js';
 
-export interface CommandTest {
-  /** argv, or text for `sh -c`. */
-  command: string | readonly string[];
-  user?: string;
-  env?: Readonly<Record<string, string>>;
-}
-
-export interface RunningService {
-  /** The port on 127.0.0.1 that reaches the container's port. */
-  hostPort: number;
-  /** Whether the container is still running. */
-  running(): Promise<boolean>;
-  /** The last lines it printed. */
-  logs(): Promise<string>;
-  /** Remove it (always called). */
-  stop(): Promise<void>;
-}
-
-export interface TestRuntime {
-  /** The test kinds this engine can run; others are reported as not run, with `cannot`. */
-  kinds: readonly TestKindName[];
-  /** Why it cannot run the other kinds. */
-  cannot: string;
-  runCommand(image: string, test: CommandTest, signal: AbortSignal): Promise<CommandOutcome>;
-  readPath(image: string, path: string, signal: AbortSignal): Promise<FileOutcome>;
-  /** The image's configuration as the engine prints it (`Env`, `Labels`, `ExposedPorts`, …). */
-  config(image: string, signal: AbortSignal): Promise<Record<string, unknown>>;
-  serve(image: string, port: number, args: readonly string[] | undefined, signal: AbortSignal): Promise<RunningService>;
-}
+export type { CommandTest, RunningService, TestRuntime } from '../image-tests/kind.js';
 
 let containers = 0;
 /** A container name of this run: removed by name whatever happens to the command that started it. */

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { NodePath } from '../manifest/load.js';
 import type { ImageTest, TestKindName } from '../image-tests/index.js';
-import { isTestKindName } from '../image-tests/index.js';
+import { isTestKindName, testKind } from '../image-tests/index.js';
 import type { ResolvedLayer } from '../manifest/types.js';
 import { didYouMean } from '../suggest.js';
 import { type InheritedImage, layersOfImage } from './inherit.js';
@@ -81,7 +81,7 @@ export function familyGraph(images: ReadonlyMap<string, InheritedImage>, order: 
         const kind = Object.keys(params).find(isTestKindName) as TestKindName | undefined;
         if (kind === undefined) continue;
         const declaredBy = String(paths[`tests.${testName}`]?.[1] ?? holder);
-        const flat = kind === 'command' ? params : ((params[kind] as Record<string, unknown> | null) ?? {});
+        const flat = testKind(kind).flat ? params : ((params[kind] as Record<string, unknown> | null) ?? {});
         tests.set(testName, { name: testName, kind, params: { ...flat }, declaredBy });
       }
     }

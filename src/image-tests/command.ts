@@ -1,13 +1,5 @@
 import { ENV_NAME } from '../manifest/grammar.js';
-import { firstLines, regexProblems, type TestKind } from './kind.js';
-
-export interface CommandOutcome {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** It ran longer than its timeout and was stopped. */
-  timedOut: boolean;
-}
+import { type CommandOutcome, firstLines, regexProblems, type TestKind, timeoutMs } from './kind.js';
 
 const MATCHED = ['stdout', 'stderr', 'not_stdout', 'not_stderr'] as const;
 
@@ -41,6 +33,19 @@ export const command: TestKind = {
       .filter((name) => !ENV_NAME.test(name))
       .map((name) => ({ param: 'env', message: `\`${name}\` is not an environment variable name (letters, digits and _, not starting with a digit)` })),
   ],
+  async run(runtime, image, params, options) {
+    const timeout = AbortSignal.timeout(timeoutMs(params.timeout, 60));
+    const outcome = await runtime.runCommand(
+      image,
+      {
+        command: params.command as string | string[],
+        ...(params.user ? { user: String(params.user) } : {}),
+        env: (params.env as Record<string, string>) ?? {},
+      },
+      AbortSignal.any([options.signal, timeout]),
+    );
+    return judgeCommand(params, { ...outcome, timedOut: timeout.aborted && !options.signal.aborted });
+  },
 };
 
 /** What went wrong with a command test's outcome; empty when it passed. */

@@ -1,19 +1,4 @@
-import { firstLines, type ParamProblem, regexProblems, type TestKind } from './kind.js';
-
-/** What the image holds at a path. */
-export interface FileOutcome {
-  exists: boolean;
-  type?: 'file' | 'dir' | 'link' | 'other';
-  /** Permission bits (0o755). */
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  /** Names from the image's /etc/passwd and /etc/group, when it has them. */
-  user?: string;
-  group?: string;
-  /** The content of a regular file (its start, for a large one). */
-  content?: string;
-}
+import { type FileOutcome, firstLines, type ParamProblem, regexProblems, type TestKind } from './kind.js';
 
 /** `file`: a path in the image exists (or not), with a type, mode, owner and content. */
 export const file: TestKind = {
@@ -47,6 +32,7 @@ export const file: TestKind = {
     }
     return problems;
   },
+  run: async (runtime, image, params, options) => judgeFile(params, await runtime.readPath(image, String(params.path), options.signal)),
 };
 
 function ownerMatches(wanted: string, id: number | undefined, name: string | undefined): boolean {

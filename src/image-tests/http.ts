@@ -1,4 +1,4 @@
-import { firstLines, regexProblems, type TestKind } from './kind.js';
+import { firstLines, regexProblems, type TestKind, type TestRunOptions, type TestRuntime, timeoutMs } from './kind.js';
 
 /** What asking the running image gave: an answer, or why there was none. */
 export type HttpOutcome = { status: number; body: string } | { error: string };
@@ -27,6 +27,7 @@ export const http: TestKind = {
     // HTTP is spoken over TCP: a UDP port never answers.
     ...(/\/udp$/.test(String(params.port)) ? [{ param: 'port', message: `port \`${String(params.port)}\` is UDP; an http test asks over TCP` }] : []),
   ],
+  run: async (runtime, image, params, options) => judgeHttp(params, await askService(runtime, image, params, options)),
 };
 
 /** What went wrong with an http test; empty when it passed. */
@@ -40,4 +41,32 @@ export function judgeHttp(params: Record<string, unknown>, outcome: HttpOutcome)
     problems.push(`the body does not match /${params.body}/; it was:\n${firstLines(outcome.body) || '(empty)'}`);
   }
   return problems;
+}
+
+/** Ask the service until it answers with the status wanted, the container stops, or time is up; the last answer. */
+async function askService(runtime: TestRuntime, reference: string, params: Record<string, unknown>, options: TestRunOptions): Promise<HttpOutcome> {
+  const deadline = options.now() + timeoutMs(params.timeout, 60);
+  const wanted = Number(params.status ?? 200);
+  const args = (params.command as string[] | undefined)?.map(String);
+  const service = await runtime.serve(reference, Number(params.port), args, options.signal);
+  let last: HttpOutcome = { error: 'nothing answered' };
+  try {
+    for (let attempt = 0; options.now() < deadline && !options.signal.aborted; attempt++) {
+      try {
+        const response = await options.fetch(`http://127.0.0.1:${service.hostPort}${String(params.path ?? '/')}`, { signal: AbortSignal.timeout(5_000) });
+        last = { status: response.status, body: await response.text() };
+        if (last.status === wanted) return last;
+      } catch (error) {
+        last = { error: (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message };
+      }
+      if (attempt % 4 === 3 && !(await service.running())) {
+        return { error: `the container stopped; its last lines:\n${(await service.logs()).trim()}` };
+      }
+      await options.sleep(500);
+    }
+    if ('error' in last) last = { error: `${last.error}; its last lines:\n${(await service.logs()).trim()}` };
+    return last;
+  } finally {
+    await service.stop();
+  }
 }

@@ -54,6 +54,7 @@ export const metadata: TestKind = {
     checks: "a subset of the image's configuration: each entry given must be there, as given",
   },
   check: () => [],
+  run: async (runtime, image, params, options) => judgeMetadata(params, imageConfigOf(await runtime.config(image, options.signal))),
 };
 
 const listed = (list: readonly string[]) => (list.length === 0 ? '(none)' : JSON.stringify(list));

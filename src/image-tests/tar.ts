@@ -2,7 +2,7 @@
  * The first entry of a tar archive, as `docker cp CONTAINER:PATH -` (and podman's, and `tar -c`) writes it: enough
  * to judge a file test without a shell in the image. Long-name and pax headers before the entry are skipped.
  */
-import type { FileOutcome } from './file.js';
+import type { FileOutcome } from './kind.js';
 
 const BLOCK = 512;
 

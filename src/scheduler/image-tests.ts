@@ -1,10 +1,9 @@
-/** Running an image's tests on the engine, one after another, each judged by its kind (image-tests/). */
-import { judgeCommand } from '../image-tests/command.js';
-import { judgeFile } from '../image-tests/file.js';
-import { type HttpOutcome, judgeHttp } from '../image-tests/http.js';
-import type { ImageTest, TestKindName } from '../image-tests/kind.js';
-import { imageConfigOf, judgeMetadata } from '../image-tests/metadata.js';
-import { EngineCommandError, type TestRuntime } from '../engines/test-runtime.js';
+/** Running an image's tests on the engine, one after another, each run and judged by its kind (image-tests/). */
+import { testKind } from '../image-tests/index.js';
+import type { ImageTest, TestKindName, TestRunOptions, TestRuntime } from '../image-tests/kind.js';
+import { EngineCommandError } from '../engines/test-runtime.js';
+
+export type { TestRunOptions } from '../image-tests/kind.js';
 
 export type TestStatus = 'passed' | 'failed' | 'not run';
 
@@ -17,71 +16,6 @@ export interface TestResult {
   durationMs: number;
   /** The image whose manifest entry declares it. */
   declaredBy: string;
-}
-
-export interface TestRunOptions {
-  signal: AbortSignal;
-  now(): number;
-  /** Waits between two tries of an http test. */
-  sleep(ms: number): Promise<void>;
-  fetch: typeof fetch;
-}
-
-const seconds = (value: unknown, fallback: number) => (value === undefined ? fallback : Number(value)) * 1000;
-
-/** Ask the service until it answers with the status wanted, the container stops, or time is up; the last answer. */
-async function askService(runtime: TestRuntime, reference: string, params: Record<string, unknown>, options: TestRunOptions): Promise<HttpOutcome> {
-  const deadline = options.now() + seconds(params.timeout, 60);
-  const wanted = Number(params.status ?? 200);
-  const args = (params.command as string[] | undefined)?.map(String);
-  const service = await runtime.serve(reference, Number(params.port), args, options.signal);
-  let last: HttpOutcome = { error: 'nothing answered' };
-  try {
-    for (let attempt = 0; options.now() < deadline && !options.signal.aborted; attempt++) {
-      try {
-        const response = await options.fetch(`http://127.0.0.1:${service.hostPort}${String(params.path ?? '/')}`, { signal: AbortSignal.timeout(5_000) });
-        last = { status: response.status, body: await response.text() };
-        if (last.status === wanted) return last;
-      } catch (error) {
-        last = { error: (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message };
-      }
-      if (attempt % 4 === 3 && !(await service.running())) {
-        return { error: `the container stopped; its last lines:\n${(await service.logs()).trim()}` };
-      }
-      await options.sleep(500);
-    }
-    if ('error' in last) last = { error: `${last.error}; its last lines:\n${(await service.logs()).trim()}` };
-    return last;
-  } finally {
-    await service.stop();
-  }
-}
-
-/** Run one test; what went wrong, or nothing. */
-async function runTest(runtime: TestRuntime, reference: string, test: ImageTest, options: TestRunOptions): Promise<string[]> {
-  const { params } = test;
-  switch (test.kind) {
-    case 'command': {
-      const timeout = AbortSignal.timeout(seconds(params.timeout, 60));
-      const signal = AbortSignal.any([options.signal, timeout]);
-      const outcome = await runtime.runCommand(
-        reference,
-        {
-          command: params.command as string | string[],
-          ...(params.user ? { user: String(params.user) } : {}),
-          env: (params.env as Record<string, string>) ?? {},
-        },
-        signal,
-      );
-      return judgeCommand(params, { ...outcome, timedOut: timeout.aborted && !options.signal.aborted });
-    }
-    case 'file':
-      return judgeFile(params, await runtime.readPath(reference, String(params.path), options.signal));
-    case 'metadata':
-      return judgeMetadata(params, imageConfigOf(await runtime.config(reference, options.signal)));
-    case 'http':
-      return judgeHttp(params, await askService(runtime, reference, params, options));
-  }
 }
 
 /** The image to test is not where the engine looks. */
@@ -118,7 +52,7 @@ export async function runImageTests(
     else if (!runtime.kinds.includes(test.kind)) outcome = result('not run', runtime.cannot);
     else {
       try {
-        const problems = await runTest(runtime, reference, test, options);
+        const problems = await testKind(test.kind).run(runtime, reference, test.params, options);
         outcome = options.signal.aborted
           ? result('not run', 'interrupted')
           : result(problems.length === 0 ? 'passed' : 'failed', problems.join('\n') || undefined);
