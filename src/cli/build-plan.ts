@@ -93,7 +93,7 @@ export function planOf(set: FamilySet, flags: BuildFlags, folder: string, io: Cl
   return planBuild(set, {
     selected: flags.images,
     noDeps: flags.noDeps,
-    noCache: flags.noCache || (env.MLRUN_NO_CACHE ?? '') !== '',
+    noCache: flags.noCache,
     pull: flags.pull,
     push: flags.push,
     test: flags.test,
@@ -140,13 +140,13 @@ export function inputsFor(
 export function buildFlags(invocation: Invocation, io: CliIo): BuildFlags {
   const engine = stringOption(invocation, 'engine');
   const concurrency = stringOption(invocation, 'concurrency');
-  const baseRegistry = baseRegistryOf(invocation, io.env);
+  const baseRegistry = baseRegistryOf(invocation);
   const json = stringOption(invocation, 'json');
   const junit = stringOption(invocation, 'junit');
   const cacheTo = stringOption(invocation, 'cache-to');
   const builder = stringOption(invocation, 'builder');
   const changedSince = stringOption(invocation, 'changed-since');
-  const registryTimeoutMs = registryTimeoutOf(invocation, io.env);
+  const registryTimeoutMs = registryTimeoutOf(invocation);
   return {
     images: invocation.operands,
     ...(engine !== undefined ? { engine } : {}),

@@ -4,7 +4,17 @@ import { parseArgs } from 'node:util';
 import { CONTROL_CHARACTER } from '../dockerfile/quote.js';
 import { UsageError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
-import { COMMAND_NAMES, type CommandName, commandsOf, type OptionName, type OptionValues, optionSpec, parserOptions } from './options.js';
+import {
+  COMMAND_NAMES,
+  type CommandName,
+  commandsOf,
+  OPTIONS,
+  type OptionName,
+  type OptionSpec,
+  type OptionValues,
+  optionSpec,
+  parserOptions,
+} from './options.js';
 
 export interface Invocation {
   command: CommandName;
@@ -61,14 +71,27 @@ function checkOptions(command: CommandName, values: OptionValues): void {
   }
 }
 
+/** The options not given on the command line, from their environment variables (OptionSpec.env), for this command. */
+function withEnvironment(command: CommandName, given: OptionValues, env: Readonly<Record<string, string | undefined>>): OptionValues {
+  const values: Record<string, unknown> = { ...given };
+  for (const spec of OPTIONS as readonly OptionSpec[]) {
+    const text = spec.env === undefined ? undefined : env[spec.env];
+    if (text === undefined || spec.name in values || !commandsOf(spec).includes(command)) continue;
+    if (spec.type === 'boolean') {
+      if (text !== '') values[spec.name] = true;
+    } else if (text !== '' || spec.emptyIsValue) values[spec.name] = text;
+  }
+  return values as OptionValues;
+}
+
 /**
- * Parse argv. `help` and `version` are answered before anything else; `takesOperands` says which commands take
- * arguments after their name.
+ * Parse argv, with each option not given taken from its environment variable. `help` and `version` are answered
+ * before anything else; `takesOperands` says which commands take arguments after their name.
  */
 export function parseCommandLine(
   argv: readonly string[],
   cwd: string,
-  { usage, takesOperands }: { usage: string; takesOperands: (command: CommandName) => boolean },
+  { usage, takesOperands, env = {} }: { usage: string; takesOperands: (command: CommandName) => boolean; env?: Readonly<Record<string, string | undefined>> },
 ): Invocation | 'help' | 'version' {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
@@ -76,16 +99,17 @@ export function parseCommandLine(
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${usage}`);
   }
-  const values = parsed.values as OptionValues;
-  if (values.help) return 'help';
-  if (values.version) return 'version';
+  const given = parsed.values as OptionValues;
+  if (given.help) return 'help';
+  if (given.version) return 'version';
   const [command, ...operands] = parsed.positionals;
   if (command === undefined) throw new UsageError(`a command is needed\n\n${usage}`);
   if (!(COMMAND_NAMES as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command \`${command}\`${didYouMean(command, COMMAND_NAMES)}\n\n${usage}`);
   }
   const known = command as CommandName;
-  checkOptions(known, values);
+  checkOptions(known, given);
+  const values = withEnvironment(known, given, env);
   if (operands.length > 0 && !takesOperands(known)) throw new UsageError(`unexpected argument \`${operands[0]}\`\n\n${usage}`);
   const manifestPath = resolve(cwd, stringOption({ values }, 'manifest') ?? 'images.yaml');
   return {

@@ -36,7 +36,11 @@ function report(error: unknown, io: CliIo): number {
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const invocation = parseCommandLine(argv, io.cwd, { usage: USAGE, takesOperands: (command) => commandSpec(command).takesOperands });
+    const invocation = parseCommandLine(argv, io.cwd, {
+      usage: USAGE,
+      takesOperands: (command) => commandSpec(command).takesOperands,
+      env: io.env,
+    });
     if (invocation === 'help') {
       io.stdout.write(`${USAGE}\n`);
       return 0;

@@ -16,8 +16,13 @@ export interface OptionSpec {
   path?: boolean;
   /** The commands it means something to; `all` for every command. */
   commands: readonly CommandName[] | 'all';
-  /** The environment variable read when the option is not given. */
+  /**
+   * The environment variable read when the option is not given (for every command the option belongs to): a flag is on
+   * when it is non-empty; a value is taken when non-empty, or also when empty with `emptyIsValue`.
+   */
   env?: string;
+  /** An empty environment variable is a value (MLRun's own variables, which `resolve` reads as MLRun does). */
+  emptyIsValue?: boolean;
   /** The default, as the README's tables show it. */
   default?: string;
   /** One line for `--help`. */
@@ -230,17 +235,26 @@ export const OPTIONS = [
     commands: ['lock'],
     help: "resolve the digests again (of every base, or of the named images' bases: lock --update IMAGE...)",
   },
-  { name: 'images-tag', type: 'string', value: 'TAG', commands: ['resolve'], env: 'MLRUN_IMAGES_TAG', help: 'the images tag' },
+  { name: 'images-tag', type: 'string', value: 'TAG', commands: ['resolve'], env: 'MLRUN_IMAGES_TAG', emptyIsValue: true, help: 'the images tag' },
   { name: 'client-version', type: 'string', value: 'V', commands: ['resolve'], help: "the client's MLRun version" },
   { name: 'client-python-version', type: 'string', value: 'V', commands: ['resolve'], help: "the client's python version" },
   { name: 'server-version', type: 'string', value: 'V', commands: ['resolve'], help: "the server's MLRun version" },
-  { name: 'images-registry', type: 'string', value: 'R', commands: ['resolve'], env: 'MLRUN_IMAGES_REGISTRY', help: 'the registry of MLRun images' },
+  {
+    name: 'images-registry',
+    type: 'string',
+    value: 'R',
+    commands: ['resolve'],
+    env: 'MLRUN_IMAGES_REGISTRY',
+    emptyIsValue: true,
+    help: 'the registry of MLRun images',
+  },
   {
     name: 'vendor-images-registry',
     type: 'string',
     value: 'R',
     commands: ['resolve'],
     env: 'MLRUN_VENDOR_IMAGES_REGISTRY',
+    emptyIsValue: true,
     help: 'the registry of other images',
   },
   {
@@ -249,6 +263,7 @@ export const OPTIONS = [
     value: 'PATTERNS',
     commands: ['resolve'],
     env: 'MLRUN_IMAGES_TO_ENRICH_REGISTRY',
+    emptyIsValue: true,
     default: '^mlrun/*,python:3.9',
     help: 'comma-separated patterns of the images the registries are put in front of',
   },

@@ -97,14 +97,14 @@ export function lockFor(invocation: Invocation, family: Family): LockFile | unde
   return lock;
 }
 
-/** The mirror for external bases: --base-registry, else MLRUN_BASE_REGISTRY (build and lock read it alike). */
-export function baseRegistryOf(invocation: Invocation, env: CliIo['env']): string | undefined {
-  return stringOption(invocation, 'base-registry') ?? (env.MLRUN_BASE_REGISTRY || undefined);
+/** The mirror for external bases: --base-registry (or MLRUN_BASE_REGISTRY); build and lock read it alike. */
+export function baseRegistryOf(invocation: Invocation): string | undefined {
+  return stringOption(invocation, 'base-registry');
 }
 
 /** `--registry-timeout SECONDS` (or MLRUN_IMAGES_REGISTRY_TIMEOUT), as milliseconds; undefined: the client's default. */
-export function registryTimeoutOf(invocation: Invocation, env: CliIo['env']): number | undefined {
-  const text = stringOption(invocation, 'registry-timeout') ?? (env.MLRUN_IMAGES_REGISTRY_TIMEOUT || undefined);
+export function registryTimeoutOf(invocation: Invocation): number | undefined {
+  const text = stringOption(invocation, 'registry-timeout');
   if (text === undefined) return undefined;
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600) {

@@ -25,9 +25,8 @@ export function concurrencyOf(text: string | undefined): number {
   return value;
 }
 
-/** --engine, else MLRUN_BUILD_ENGINE; an unknown name is refused before anything runs. */
-export function requestedEngineOf(flag: string | undefined, env: CliIo['env']): string | undefined {
-  const requested = flag ?? (env.MLRUN_BUILD_ENGINE || undefined);
+/** --engine (or MLRUN_BUILD_ENGINE); an unknown name is refused before anything runs. */
+export function requestedEngineOf(requested: string | undefined): string | undefined {
   if (requested !== undefined) engineModule(requested);
   return requested;
 }

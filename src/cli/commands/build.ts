@@ -126,12 +126,12 @@ export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo, folder:
   const sources = sourcesOf(set, flags, io);
   if (flags.cacheTo !== undefined) checkCacheTo(flags.cacheTo);
   const concurrency = concurrencyOf(flags.concurrency);
-  const requestedEngine = requestedEngineOf(flags.engine, io.env);
+  const requestedEngine = requestedEngineOf(flags.engine);
   const units = set.select(flags.images, { withAncestors: !flags.noDeps });
   const engineOptions = { ...(flags.builder ? { builder: flags.builder } : {}), targets: units.map((unit) => unit.id) };
   const likely = assumedEngine(requestedEngine, engineOptions);
   // Without the engine's cache, or with fresh bases, every image is built again: that is what those flags ask for.
-  const skips = !flags.dryRun && !flags.force && !flags.noCache && !flags.pull && (io.env.MLRUN_NO_CACHE ?? '') === '';
+  const skips = !flags.dryRun && !flags.force && !flags.noCache && !flags.pull;
   // With --no-deps a parent outside the selection is used as the engine has it: its label is asked too.
   const selected = new Set(units.map((unit) => unit.id));
   const outside = set.units.filter((unit) => units.some((each) => each.parent === unit.id) && !selected.has(unit.id));

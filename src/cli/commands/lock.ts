@@ -113,8 +113,8 @@ function safely<T>(read: () => T): T | undefined {
 
 export async function lockCliCommand(invocation: Invocation, io: CliIo): Promise<number> {
   const { family } = loadProject(invocation, io);
-  const baseRegistry = baseRegistryOf(invocation, io.env);
-  const timeoutMs = registryTimeoutOf(invocation, io.env);
+  const baseRegistry = baseRegistryOf(invocation);
+  const timeoutMs = registryTimeoutOf(invocation);
   return lockCommand(family, manifestDir(invocation), {
     check: flagOption(invocation, 'check'),
     update: flagOption(invocation, 'update'),

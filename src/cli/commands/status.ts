@@ -142,7 +142,7 @@ export async function statusCommand(invocation: Invocation, io: CliIo): Promise<
     );
     where = 'in their registries';
   } else {
-    const engine: Engine = await detect(requestedEngineOf(stringOption(invocation, 'engine'), io.env), io);
+    const engine: Engine = await detect(requestedEngineOf(stringOption(invocation, 'engine')), io);
     found = await localInputLabels(engine, references, io);
     where = `on ${engine.label}`;
   }

@@ -13,7 +13,7 @@ export async function testCommand(invocation: Invocation, io: CliIo): Promise<nu
   // Mistakes on the command line are reported before any engine is asked anything.
   set.select(invocation.operands);
   const concurrency = concurrencyOf(stringOption(invocation, 'concurrency'));
-  const engine = await detect(requestedEngineOf(stringOption(invocation, 'engine'), io.env), io);
+  const engine = await detect(requestedEngineOf(stringOption(invocation, 'engine')), io);
   // With no names every image is tested, a child after its parent passed; named images are tested on their own.
   const plan = planBuild(set, {
     selected: invocation.operands,
