@@ -128,10 +128,10 @@ export const docker: EngineModule = {
     return dockerBuildkitEngine(options);
   },
   assumed: (options) => dockerBuildkitEngine(options),
-  // With BuildKit the family is built as one graph: no image waits for its parent to be exported and loaded. Targets
-  // bake cannot name are built image by image.
-  asDefault: (found, options) =>
-    found.name === 'docker' && (options.targets ?? []).every((name) => bakeTargetProblem(name) === undefined) ? bakeEngine(options) : found,
+  // A build with BuildKit builds the family as one graph: no image waits for its parent to be exported and loaded.
+  // Targets bake cannot name are built image by image; what builds nothing (test, status) keeps docker.
+  asDefault: (found, { targets, ...options }) =>
+    found.name === 'docker' && targets !== undefined && targets.every((name) => bakeTargetProblem(name) === undefined) ? bakeEngine(options) : found,
 };
 
 export const dockerClassic: EngineModule = {

@@ -90,7 +90,10 @@ export interface Engine {
 export interface EngineOptions {
   /** The buildx builder (BuildKit engines): `docker-container`, `remote` or `kubernetes` driver, or another context. */
   builder?: string;
-  /** The targets the run builds (bake's names for them): the default engine builds them as one graph when it can name each. */
+  /**
+   * The targets a build builds (bake's names for them): the default engine builds them as one graph when it can name
+   * each. Absent: nothing is built (`test`, `status`), and docker stays docker.
+   */
   targets?: readonly string[];
 }
 

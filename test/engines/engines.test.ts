@@ -300,17 +300,19 @@ describe('other commands', () => {
     const dockerWith = (plugins: string): ProcessRunner => ({
       run: async (command) => ({ exitCode: command.command === 'docker' ? 0 : 1, output: `id ${plugins}\n` }),
     });
-    expect((await detectEngine(undefined, dockerWith('buildx'))).name).toBe('bake');
     expect((await detectEngine(undefined, dockerWith('buildx'), { targets: ['mlrun', 'mlrun-py39'] })).name).toBe('bake');
-    expect((await detectEngine(undefined, dockerWith('buildx'), { builder: 'farm' })).label).toBe('docker buildx bake (builder farm)');
+    expect((await detectEngine(undefined, dockerWith('buildx'), { builder: 'farm', targets: ['mlrun'] })).label).toBe('docker buildx bake (builder farm)');
+    // What builds nothing (test, status) runs on docker.
+    expect((await detectEngine(undefined, dockerWith('buildx'))).name).toBe('docker');
     // Image by image where bake cannot name a target; on the classic builder without buildx.
     expect((await detectEngine(undefined, dockerWith('buildx'), { targets: ['mlrun', 'tools-3.9'] })).name).toBe('docker');
     expect((await detectEngine(undefined, dockerWith('buildx'), { targets: ['default'] })).name).toBe('docker');
-    expect((await detectEngine(undefined, dockerWith('compose'))).name).toBe('docker-classic');
+    expect((await detectEngine(undefined, dockerWith('compose'), { targets: ['mlrun'] })).name).toBe('docker-classic');
     // Named, docker builds image by image.
     expect((await detectEngine('docker', dockerWith('buildx'))).name).toBe('docker');
     // A dry run assumes the same, without asking.
-    expect(assumedEngine(undefined).name).toBe('bake');
+    expect(assumedEngine(undefined, { targets: ['mlrun'] }).name).toBe('bake');
+    expect(assumedEngine(undefined).name).toBe('docker');
     expect(assumedEngine(undefined, { targets: ['a.b'] }).name).toBe('docker');
     expect(assumedEngine('docker').name).toBe('docker');
     expect(assumedEngine('podman').name).toBe('podman');
