@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { grouped } from './limits.js';
@@ -25,7 +26,10 @@ function compile(schema: JsonSchema): Validators {
     compiled.set(schema, validators);
   }
   if (!validators) {
-    // The schema is this project's own and tested; checking it against the meta-schema on every run costs a third of startup.
+    // Loaded only here (a schema other than the precompiled one: custom layer kinds, or running from src/), not at every
+    // start. The schema is this project's own and tested; checking it against the meta-schema on every run costs a third
+    // of startup.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false });
     const manifest = ajv.compile(schema);
     const layer = ajv.getSchema(`${String(schema.$id)}#/definitions/layer`);

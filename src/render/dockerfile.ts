@@ -1,4 +1,3 @@
-import Handlebars from 'handlebars';
 import { posix, sep } from 'node:path';
 import { BUILD_ARG_FENCE, buildArgsIn, fenced } from '../dockerfile/build-args.js';
 import { baseArgName } from '../dockerfile/instructions.js';
@@ -8,7 +7,7 @@ import { type InheritedImage, layersOfImage } from '../family/inherit.js';
 import { contextPathsOf } from '../layers/index.js';
 import type { ParsedManifest } from '../manifest/load.js';
 import type { ResolvedLayer, ValueMap } from '../manifest/types.js';
-import { type CompiledTemplates, MissingTemplateValue, tidy } from './templates.js';
+import { type CompiledTemplates, isTemplateException, MissingTemplateValue, tidy } from './templates.js';
 
 export interface RenderInputs {
   manifest: ParsedManifest;
@@ -141,8 +140,8 @@ export function renderImage(image: InheritedImage, inputs: RenderInputs): Render
     if (error instanceof RenderError) throw error;
     const location = inputs.manifest.locate(['images', image.name], 'key');
     if (error instanceof UnsafeText) throw new RenderError({ location, message: `image \`${image.name}\`: ${error.message}` });
-    if (error instanceof Handlebars.Exception) {
-      throw new RenderError({ location, message: `templates/Dockerfile.hbs (or a partial) failed for image \`${image.name}\`: ${error.message}` });
+    if (isTemplateException(error)) {
+      throw new RenderError({ location, message: `templates/Dockerfile.hbs (or a partial) failed for image \`${image.name}\`: ${(error as Error).message}` });
     }
     throw error;
   }

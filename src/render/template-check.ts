@@ -3,9 +3,15 @@
  * line and column. Layer templates (the extension point) must print every value through a printing helper, so no
  * parameter reaches a Dockerfile unquoted.
  */
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
 import type { Diagnostic } from '../errors.js';
 import { didYouMean } from '../suggest.js';
+
+/**
+ * Handlebars with its compiler, loaded when a template is checked or compiled at run time: the package's own templates
+ * are checked and precompiled at build time, so most runs need only its runtime.
+ */
+export const handlebarsCompiler = (): typeof import('handlebars') => createRequire(import.meta.url)('handlebars') as typeof import('handlebars');
 
 /** Helpers Handlebars brings. */
 const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'];
@@ -38,7 +44,7 @@ function syntaxProblem(file: string, error: Error & { lineNumber?: number; colum
       message: `Handlebars syntax error: ${error.message.replace(/ - \d+:\d+$/, '')}`,
     };
   }
-  const stopped = (Handlebars as unknown as { Parser: HandlebarsParser }).Parser.lexer.yylloc;
+  const stopped = (handlebarsCompiler() as unknown as { Parser: HandlebarsParser }).Parser.lexer.yylloc;
   const message = error.message.startsWith('Lexical error')
     ? // `Lexical error on line 2. Unrecognized text.` (an unclosed `{{!--`, say) ends with the caret line.
       'text it cannot read (an unclosed `{{!--` comment or `{{{{raw}}}}` block?)'
@@ -72,6 +78,7 @@ export interface TemplateNames {
 
 /** Every problem of one template; `layer` templates also must print through PRINTING_HELPERS. */
 export function checkTemplate(file: string, source: string, { helpers, partials }: TemplateNames, { layer }: { layer: boolean }): Diagnostic[] {
+  const Handlebars = handlebarsCompiler();
   let ast: hbs.AST.Program;
   try {
     ast = Handlebars.parse(source);

@@ -1,8 +1,8 @@
-import Handlebars from 'handlebars';
+import HandlebarsRuntimeModule from 'handlebars/runtime.js';
 import { commentText, copyPaths, dockerfileValue, rawText, shellWord, UnsafeText } from '../dockerfile/quote.js';
 import { type Diagnostic, InputError, MlrunImagesError } from '../errors.js';
 import { RELEASE_VERSION_CASE } from '../mlrun/naming.js';
-import { checkTemplate } from './template-check.js';
+import { checkTemplate, handlebarsCompiler } from './template-check.js';
 
 /** Template sources by path relative to the templates folder (`Dockerfile.hbs`, `layers/apt.hbs`, `partials/x.hbs`). */
 export type TemplateSources = Readonly<Record<string, string>>;
@@ -60,6 +60,9 @@ export const TEMPLATE_OPTIONS = { strict: true, noEscape: true } as const;
 
 const PRECOMPILED_TEMPLATES = './templates.generated.js';
 
+/** Handlebars' runtime: what runs precompiled templates (its types leave out what it shares with the whole package). */
+const HandlebarsRuntime = HandlebarsRuntimeModule as unknown as typeof import('handlebars');
+
 /**
  * The package's templates, checked and precompiled at build time (scripts/build-templates.mjs), by their path and
  * text (`precompiledKey`); absent when running from src/.
@@ -69,13 +72,23 @@ const precompiled = ((await import(PRECOMPILED_TEMPLATES).catch(() => undefined)
 
 export const precompiledKey = (path: string, source: string) => `${path}\n${source}`;
 
+/**
+ * Whether Handlebars threw it: its runtime (precompiled templates) and its compiler (templates compiled here) may be
+ * two copies of it in the bundle, each with its own Exception.
+ */
+export function isTemplateException(error: unknown): error is Error {
+  return error instanceof HandlebarsRuntime.Exception || error instanceof handlebarsCompiler().Exception;
+}
+
 /** A private Handlebars with the helpers templates may use. */
 export function compileTemplates(sources: TemplateSources): CompiledTemplates {
-  const handlebars = Handlebars.create();
-  const options = TEMPLATE_OPTIONS;
+  const isPrecompiled = (path: string, source: string) => precompiled?.has(precompiledKey(path, source)) === true;
+  // Handlebars' runtime runs precompiled templates; its compiler is loaded only when one must be compiled here.
+  const everyPrecompiled = Object.entries(sources).every(([path, source]) => isPrecompiled(path, source));
+  const handlebars = (everyPrecompiled ? HandlebarsRuntime : handlebarsCompiler()).create();
   const compile = (path: string, source: string): HandlebarsTemplateDelegate => {
     const spec = precompiled?.get(precompiledKey(path, source));
-    return spec ? handlebars.template(spec) : handlebars.compile(source, options);
+    return spec ? handlebars.template(spec) : handlebars.compile(source, TEMPLATE_OPTIONS);
   };
 
   handlebars.registerHelper({
@@ -117,7 +130,7 @@ export function compileTemplates(sources: TemplateSources): CompiledTemplates {
   const problems: Diagnostic[] = [];
   for (const [path, source] of Object.entries(sources)) {
     // A precompiled text passed these checks when the package was built.
-    if (precompiled?.has(precompiledKey(path, source))) continue;
+    if (isPrecompiled(path, source)) continue;
     problems.push(...checkTemplate(`templates/${path}`, source, names, { layer: path.startsWith(LAYER_PREFIX) }));
   }
   if (problems.length > 0) throw new InputError(problems);

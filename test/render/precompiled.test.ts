@@ -2,7 +2,9 @@
  * The built package renders with its templates precompiled at build time (scripts/build-templates.mjs): the same
  * Dockerfiles as templates compiled at run time, and only for the very path and text each was compiled from.
  */
-import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { PACKAGE_ROOT, readTemplates } from '../../src/cli/files.js';
@@ -36,4 +38,18 @@ test('a template whose text differs from the package’s is checked and compiled
   const family = load(readFileSync(join(PACKAGE_ROOT, 'images.yaml'), 'utf8'));
   expect(built.pipeline.renderFamily(family, changed).get('mlrun/Dockerfile')).toContain('# changed');
   expect(() => built.templates.compileTemplates({ ...sources, [apt]: '{{nope packages}}\n' })).toThrow(/nope/);
+});
+
+test('the built command line reports a template of the manifest’s folder that fails, as it does a precompiled one', async () => {
+  const project = mkdtempSync(join(tmpdir(), 'mlrun-images-precompiled-'));
+  try {
+    mkdirSync(join(project, 'templates'));
+    writeFileSync(join(project, 'images.yaml'), readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'minimal', 'images.yaml')));
+    writeFileSync(join(project, 'templates', 'Dockerfile.hbs'), `${sources['Dockerfile.hbs']}{{nosuchfield}}\n`);
+    const run = await execa('node', [join(PACKAGE_ROOT, 'bin', 'mlrun-images.js'), 'generate'], { cwd: project, reject: false, all: true });
+    expect(run.exitCode, run.all).toBe(2);
+    expect(run.all).toMatch(/templates\/Dockerfile\.hbs \(or a partial\) failed for image `[^`]+`: "nosuchfield" not defined/);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
 });
