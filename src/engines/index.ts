@@ -22,7 +22,7 @@ export async function detectEngine(requested: string | undefined, runner: Proces
   const candidates = requested !== undefined ? [engineModule(requested)] : ENGINE_MODULES.filter((module) => module.detectedByDefault);
   for (const candidate of candidates) {
     const engine = await candidate.detect(runner, options);
-    if (engine) return requested === undefined ? (candidate.asDefault?.(engine, options) ?? engine) : engine;
+    if (engine) return asRequested(candidate, engine, requested, options);
   }
   throw new UsageError(
     `${requested ? `the engine \`${requested}\` does not answer` : `no container engine answers (tried ${candidates.map((module) => module.name).join(', ')})`}: ` +
@@ -34,6 +34,10 @@ export async function detectEngine(requested: string | undefined, runner: Proces
 /** The engine a dry run prints commands for, without asking anything: without a name, docker with buildx as it defaults. */
 export function assumedEngine(requested: string | undefined, options: EngineOptions = {}): Engine {
   const module = engineModule(requested ?? 'docker');
-  const engine = module.assumed(options);
+  return asRequested(module, module.assumed(options), requested, options);
+}
+
+/** A named engine as it is; without a name, what its module builds with by default. */
+function asRequested(module: EngineModule, engine: Engine, requested: string | undefined, options: EngineOptions): Engine {
   return requested === undefined ? (module.asDefault?.(engine, options) ?? engine) : engine;
 }

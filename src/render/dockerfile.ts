@@ -141,7 +141,7 @@ export function renderImage(image: InheritedImage, inputs: RenderInputs): Render
     const location = inputs.manifest.locate(['images', image.name], 'key');
     if (error instanceof UnsafeText) throw new RenderError({ location, message: `image \`${image.name}\`: ${error.message}` });
     if (isTemplateException(error)) {
-      throw new RenderError({ location, message: `templates/Dockerfile.hbs (or a partial) failed for image \`${image.name}\`: ${(error as Error).message}` });
+      throw new RenderError({ location, message: `templates/Dockerfile.hbs (or a partial) failed for image \`${image.name}\`: ${error.message}` });
     }
     throw error;
   }

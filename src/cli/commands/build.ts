@@ -102,6 +102,11 @@ async function foundLabels(references: readonly string[], engine: Engine, push: 
   return { local, ...(remote ? { remote } : {}) };
 }
 
+/** The revision and source labels from git, asked beside the engine. */
+function revisionAndEngine(folder: string, io: CliIo, engine: Engine | Promise<Engine>) {
+  return Promise.all([gitRevision(folder, runnerOf(io)), engine]);
+}
+
 /** A build as the command line asks for it, checked, with the labels it needs already being asked for. */
 interface BuildStart {
   sources: ReturnType<typeof sourcesOf>;
@@ -115,7 +120,7 @@ interface BuildStart {
   outside: Unit[];
   found: Promise<FoundLabels | undefined>;
   /** When every image is built anyway (--force, --no-cache, --pull): the engine and git, asked while the family renders. */
-  early?: Promise<[Awaited<ReturnType<typeof gitRevision>>, Engine]>;
+  early?: ReturnType<typeof revisionAndEngine>;
 }
 
 /**
@@ -138,7 +143,7 @@ export function startBuild(set: FamilySet, flags: BuildFlags, io: CliIo, folder:
   const references = [...units, ...outside].map((unit) => unit.reference);
   const found = skips ? foundLabels(references, likely, flags.push, io, flags.registryTimeoutMs) : Promise.resolve(undefined);
   if (skips || flags.dryRun) return { sources, concurrency, requestedEngine, engineOptions, likely, references, outside, found };
-  const early = Promise.all([gitRevision(folder, runnerOf(io)), detect(requestedEngine, io, engineOptions)]);
+  const early = revisionAndEngine(folder, io, detect(requestedEngine, io, engineOptions));
   // Awaited once the family is rendered; a failure (no engine) is reported then, not as an unhandled rejection now.
   early.catch(() => {});
   return { sources, concurrency, requestedEngine, engineOptions, likely, references, outside, found, early };
@@ -187,7 +192,7 @@ export async function buildImages(
   // A named builder is checked even when nothing is built: a typo in it is reported, not passed over.
   const needsEngine = flags.dryRun || flags.builder !== undefined || found?.local === undefined || plan.steps.some((step) => step.phases.length > 0);
   if (needsEngine) {
-    [git, engine] = await (start.early ?? Promise.all([gitRevision(folder, runnerOf(io)), flags.dryRun ? likely : detect(requestedEngine, io, engineOptions)]));
+    [git, engine] = await (start.early ?? revisionAndEngine(folder, io, flags.dryRun ? likely : detect(requestedEngine, io, engineOptions)));
     const askedOf = (each: Engine) => JSON.stringify(each.labelCommand(references, INPUTS_LABEL));
     if (found && (found.local === undefined || askedOf(engine) !== askedOf(likely))) {
       found.local = await localInputLabels(engine, references, io);
